@@ -27,8 +27,13 @@ public final class LibC {
   public static final int O_RDONLY = 0, O_RDWR = 2, O_CREAT = 0100, O_EXCL = 0200, O_CLOEXEC = 02000000;
   public static final int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
   public static final int CLONE_NEWNET = 0x40000000;
-  public static final long MS_BIND = 4096;
+  public static final long MS_BIND = 4096, MS_REC = 16384, MS_SHARED = 1 << 20;
   public static final int MNT_DETACH = 2;
+  public static final int MSG_PEEK = 2, MSG_TRUNC = 0x20;
+  public static final int NETLINK_ROUTE = 0, NETLINK_CAP_ACK = 10;
+  public static final int O_WRONLY = 1, O_TRUNC = 01000;
+  /** ioctl(2) on a namespace fd: which kind of namespace it is (returns a CLONE_NEW* value). */
+  public static final long NS_GET_NSTYPE = 0xb703;
 
   public static native int socket(int domain, int type, int protocol) throws LastErrorException;
   public static native int bind(int fd, byte[] addr, int addrlen) throws LastErrorException;
@@ -46,6 +51,9 @@ public final class LibC {
       throws LastErrorException;
   public static native int umount2(String target, int flags) throws LastErrorException;
   public static native int getpid();
+  public static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+  public static native long write(int fd, byte[] buf, long count) throws LastErrorException;
+  public static native int ioctl(int fd, long request, long arg) throws LastErrorException;
   public static native long syscall(long number) throws LastErrorException;
 
   private static final long SYS_gettid = 186; // x86_64
