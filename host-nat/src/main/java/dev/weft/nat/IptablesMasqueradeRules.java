@@ -1,0 +1,18 @@
+package dev.weft.nat;
+
+import dev.weft.kernel.IpPrefix;
+import java.util.List;
+import java.util.Set;
+
+final class IptablesMasqueradeRules implements MasqueradeRules {
+  private final NetnsCommand cmd;
+
+  IptablesMasqueradeRules(NetnsCommand cmd) {
+    this.cmd = cmd;
+  }
+
+  public void add(AttachmentId id, List<IpPrefix> podAddresses) { throw new UnsupportedOperationException("TODO"); }
+  public void remove(AttachmentId id) { throw new UnsupportedOperationException("TODO"); }
+  public Set<AttachmentId> list(String network) { throw new UnsupportedOperationException("TODO"); }
+  public void retainOnly(String network, Set<AttachmentId> keep) { throw new UnsupportedOperationException("TODO"); }
+}
