@@ -10,8 +10,10 @@ import java.net.InetAddress;
  * @param dst for a vxlan device, the remote VTEP (NDA_DST); null otherwise
  * @param vlan NDA_VLAN, 0 for none
  * @param vni NDA_VNI, 0 for none (the device's own VNI)
- * @param state NUD_* (NUD_PERMANENT for static entries, NUD_NOARP for local ones)
- * @param flags NTF_SELF (the device's own table) and/or NTF_MASTER (the bridge above it)
+ * @param state NUD_* as bridge fdb sets it: NOARP|PERMANENT ("permanent", the default), NOARP|REACHABLE
+ *     ("static"), REACHABLE ("dynamic"); 0 in a request = NOARP|PERMANENT
+ * @param flags NTF_SELF (the device's own table) and/or NTF_MASTER (the bridge above it); 0 in a
+ *     request = NTF_SELF
  * @param masterIndex NDA_MASTER (the bridge) in dumps, 0 when absent; ignored in requests
  */
 public record FdbEntry(int ifindex, MacAddress mac, InetAddress dst, int vlan, int vni, int state, int flags, int masterIndex) {
@@ -22,12 +24,12 @@ public record FdbEntry(int ifindex, MacAddress mac, InetAddress dst, int vlan, i
    * makes it (all-zero MAC + append = a flood/BUM destination).
    */
   public static FdbEntry vxlan(int ifindex, MacAddress mac, InetAddress dst) {
-    return new FdbEntry(ifindex, mac, dst, 0, 0, Neighbour.NUD_PERMANENT, Neighbour.NTF_SELF, 0);
+    return new FdbEntry(ifindex, mac, dst, 0, 0, Neighbour.NUD_NOARP | Neighbour.NUD_PERMANENT, Neighbour.NTF_SELF, 0);
   }
 
   /** A static entry in a bridge's table pointing at one of its ports (`bridge fdb add MAC dev PORT master static`). */
   public static FdbEntry bridgePort(int portIfindex, MacAddress mac, int vlan) {
-    return new FdbEntry(portIfindex, mac, null, vlan, 0, Neighbour.NUD_NOARP, Neighbour.NTF_MASTER, 0);
+    return new FdbEntry(portIfindex, mac, null, vlan, 0, Neighbour.NUD_NOARP | Neighbour.NUD_REACHABLE, Neighbour.NTF_MASTER, 0);
   }
 
   static FdbEntry parse(NetlinkMessage m) {

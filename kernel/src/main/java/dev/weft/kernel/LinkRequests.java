@@ -19,7 +19,7 @@ final class LinkRequests {
   static final int IFLA_BRIDGE_FLAGS = 0, IFLA_BRIDGE_VLAN_INFO = 2;
   static final int BRIDGE_FLAGS_SELF = 2;
   static final int BRIDGE_VLAN_INFO_PVID = 2, BRIDGE_VLAN_INFO_UNTAGGED = 4;
-  static final int RTEXT_FILTER_VF = 1;
+  static final int RTEXT_FILTER_SKIP_STATS = 8; // no per-link statistics: smaller replies
 
   /** Rejects names the kernel would refuse (dev_valid_name), before any syscall. */
   static void checkName(String name) {
@@ -36,64 +36,64 @@ final class LinkRequests {
   static NetlinkWriter getByName(String name) {
     checkName(name);
     return ifinfo(new NetlinkWriter(Netlink.RTM_GETLINK, 0, "get link " + name), 0, 0, 0, 0)
-        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF).attrString(IFLA_IFNAME, name);
+        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS).attrString(IFLA_IFNAME, name);
   }
 
   static NetlinkWriter getByIndex(int index) {
     return ifinfo(new NetlinkWriter(Netlink.RTM_GETLINK, 0, "get link #" + index), 0, index, 0, 0)
-        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   }
 
   static NetlinkWriter dump() {
     return ifinfo(new NetlinkWriter(Netlink.RTM_GETLINK, Netlink.NLM_F_DUMP, "dump links"), 0, 0, 0, 0)
-        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_VF);
+        .attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   }
 
   static NetlinkWriter addBridge(String name, int mtu) {
     checkName(name);
     NetlinkWriter w = ifinfo(new NetlinkWriter(Netlink.RTM_NEWLINK, Netlink.CREATE_EXCL, "add bridge " + name), 0, 0, 0, 0);
-    w.attrString(IFLA_IFNAME, name);
     if (mtu > 0) w.attrU32(IFLA_MTU, mtu);
+    w.attrString(IFLA_IFNAME, name);
     int info = w.begin(IFLA_LINKINFO);
-    w.attrString(IFLA_INFO_KIND, "bridge");
+    w.attrChars(IFLA_INFO_KIND, "bridge");
     return w.end(info);
   }
 
-  /** A veth pair in one message; peerNsFd >= 0 creates the peer directly in that namespace. */
+  /** A veth pair in one message (attribute order as iproute2 sends it); peerNsFd >= 0 creates the peer directly in that namespace. */
   static NetlinkWriter addVeth(String name, String peer, int peerNsFd, String peerNsName, int mtu, MacAddress mac, MacAddress peerMac) {
     checkName(name);
     checkName(peer);
     String op = "add veth " + name + " (peer " + peer + (peerNsName != null ? " in " + peerNsName : "") + ")";
     NetlinkWriter w = ifinfo(new NetlinkWriter(Netlink.RTM_NEWLINK, Netlink.CREATE_EXCL, op), 0, 0, 0, 0);
-    w.attrString(IFLA_IFNAME, name);
     if (mtu > 0) w.attrU32(IFLA_MTU, mtu);
     if (mac != null) w.attr(IFLA_ADDRESS, mac.bytes());
+    w.attrString(IFLA_IFNAME, name);
     int info = w.begin(IFLA_LINKINFO);
-    w.attrString(IFLA_INFO_KIND, "veth");
+    w.attrChars(IFLA_INFO_KIND, "veth");
     int data = w.begin(IFLA_INFO_DATA);
     int peerInfo = w.begin(VETH_INFO_PEER);
     ifinfo(w, 0, 0, 0, 0);
-    w.attrString(IFLA_IFNAME, peer);
     if (mtu > 0) w.attrU32(IFLA_MTU, mtu);
     if (peerMac != null) w.attr(IFLA_ADDRESS, peerMac.bytes());
     if (peerNsFd >= 0) w.attrU32(IFLA_NET_NS_FD, peerNsFd);
+    w.attrString(IFLA_IFNAME, peer);
     w.end(peerInfo).end(data);
     return w.end(info);
   }
 
   static NetlinkWriter addVxlan(VxlanSpec s) {
     NetlinkWriter w = ifinfo(new NetlinkWriter(Netlink.RTM_NEWLINK, Netlink.CREATE_EXCL, "add vxlan " + s.name() + " (vni " + s.vni() + ")"), 0, 0, 0, 0);
-    w.attrString(IFLA_IFNAME, s.name());
     if (s.mtu() > 0) w.attrU32(IFLA_MTU, s.mtu());
     if (s.mac() != null) w.attr(IFLA_ADDRESS, s.mac().bytes());
+    w.attrString(IFLA_IFNAME, s.name());
     int info = w.begin(IFLA_LINKINFO);
-    w.attrString(IFLA_INFO_KIND, "vxlan");
+    w.attrChars(IFLA_INFO_KIND, "vxlan");
     int data = w.begin(IFLA_INFO_DATA);
+    if (s.devIndex() > 0) w.attrU32(IFLA_VXLAN_LINK, s.devIndex());
     w.attrU32(IFLA_VXLAN_ID, s.vni());
     if (s.local() != null) w.attr(s.local() instanceof Inet4Address ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, s.local().getAddress());
-    if (s.devIndex() > 0) w.attrU32(IFLA_VXLAN_LINK, s.devIndex());
-    if (s.port() > 0) w.attrBe16(IFLA_VXLAN_PORT, s.port());
     w.attrU8(IFLA_VXLAN_LEARNING, s.learning() ? 1 : 0);
+    if (s.port() > 0) w.attrBe16(IFLA_VXLAN_PORT, s.port());
     w.end(data);
     return w.end(info);
   }
@@ -134,7 +134,7 @@ final class LinkRequests {
   static NetlinkWriter setBridgeVlanFiltering(int index, boolean on) {
     NetlinkWriter w = modify(index, (on ? "enable" : "disable") + " vlan filtering on bridge #" + index);
     int info = w.begin(IFLA_LINKINFO);
-    w.attrString(IFLA_INFO_KIND, "bridge");
+    w.attrChars(IFLA_INFO_KIND, "bridge");
     int data = w.begin(IFLA_INFO_DATA);
     w.attrU8(IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
     w.end(data);

@@ -23,7 +23,7 @@ final class NeighbourRequests {
   static NetlinkWriter fdb(int type, int nlFlags, String verb, FdbEntry e) {
     String op = verb + " fdb " + e.mac() + (e.dst() != null ? " dst " + IpPrefix.format(e.dst()) : "") + " on link #" + e.ifindex();
     int flags = e.flags() == 0 ? Neighbour.NTF_SELF : e.flags();
-    int state = e.state() == 0 ? Neighbour.NUD_PERMANENT : e.state();
+    int state = e.state() == 0 ? Neighbour.NUD_NOARP | Neighbour.NUD_PERMANENT : e.state(); // bridge fdb's default
     NetlinkWriter w = ndmsg(type, nlFlags, op, LibC.AF_BRIDGE, e.ifindex(), state, flags);
     w.attr(NDA_LLADDR, e.mac().bytes());
     if (e.dst() != null) w.attr(NDA_DST, e.dst().getAddress());

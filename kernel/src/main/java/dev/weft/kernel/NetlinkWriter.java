@@ -84,6 +84,11 @@ final class NetlinkWriter {
     return attr(type, Arrays.copyOf(b, b.length + 1));
   }
 
+  /** A string without terminating NUL (IFLA_INFO_KIND, as iproute2 sends it). */
+  NetlinkWriter attrChars(int type, String s) {
+    return attr(type, s.getBytes(StandardCharsets.UTF_8));
+  }
+
   /** Opens a nested attribute (NLA_F_NESTED is not set: most rtnetlink parsers predate it). */
   int begin(int type) {
     int start = buf.position();

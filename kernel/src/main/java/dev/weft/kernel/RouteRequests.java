@@ -34,18 +34,18 @@ final class RouteRequests {
         .u8(r.family()).u8(r.dst() == null ? 0 : r.dst().prefixLength()).u8(0).u8(0)
         .u8(r.table() > 255 ? 0 : r.table()).u8(protocol).u8(scope).u8(rtype)
         .u32(r.onlink() ? Route.RTNH_F_ONLINK : 0);
-    if (r.table() > 255) w.attrU32(RTA_TABLE, r.table());
     if (r.dst() != null) w.attr(RTA_DST, r.dst().network().address().getAddress());
     if (r.src() != null) w.attr(RTA_PREFSRC, r.src().getAddress());
     if (r.gateway() != null) w.attr(RTA_GATEWAY, r.gateway().getAddress());
     if (r.priority() > 0) w.attrU32(RTA_PRIORITY, r.priority());
+    if (r.table() > 255) w.attrU32(RTA_TABLE, r.table());
+    if (r.oif() > 0) w.attrU32(RTA_OIF, r.oif());
     if (r.mtu() > 0 || r.advmss() > 0) {
       int m = w.begin(RTA_METRICS);
       if (r.mtu() > 0) w.attrU32(RTAX_MTU, r.mtu());
       if (r.advmss() > 0) w.attrU32(RTAX_ADVMSS, r.advmss());
       w.end(m);
     }
-    if (r.oif() > 0) w.attrU32(RTA_OIF, r.oif());
     return w;
   }
 

@@ -70,4 +70,17 @@ public final class Sh {
     System.arraycopy(args, 0, cmd, 4, args.length);
     return json(cmd);
   }
+
+  /** {@code bridge -j -n <ns> <args...>} parsed. */
+  public static JsonNode bridge(String ns, String... args) {
+    String[] cmd = new String[4 + args.length];
+    cmd[0] = "bridge"; cmd[1] = "-j"; cmd[2] = "-n"; cmd[3] = ns;
+    System.arraycopy(args, 0, cmd, 4, args.length);
+    return json(cmd);
+  }
+
+  /** The ifindex of {@code dev} in {@code ns}, read with iproute2. */
+  public static int ifindex(String ns, String dev) {
+    return ip(ns, "link", "show", "dev", dev).get(0).get("ifindex").asInt();
+  }
 }
