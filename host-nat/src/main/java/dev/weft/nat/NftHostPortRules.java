@@ -20,7 +20,7 @@ final class NftHostPortRules extends NftRules implements HostPortRules {
     Set<Integer> udp4 = new TreeSet<>(), udp6 = new TreeSet<>();
     List<String> keys = new ArrayList<>(); // "set key", to name the owner of a conflicting hostPort
     boolean v4 = false;
-    for (IpPrefix a : podAddresses) {
+    for (IpPrefix a : NftScript.firstOfEachFamily(podAddresses)) {
       for (PortMapping m : mappings) {
         if (!m.appliesTo(a.isIpv4())) continue;
         v4 |= a.isIpv4();

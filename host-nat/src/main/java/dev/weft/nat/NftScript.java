@@ -69,7 +69,7 @@ final class NftScript {
   static String addHostPorts(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
     String c = quoted(AttachmentComment.encode(id));
     Map<String, List<String>> elems = new LinkedHashMap<>();
-    for (IpPrefix a : podAddresses) {
+    for (IpPrefix a : firstOfEachFamily(podAddresses)) {
       String v = v(a), pod = IpPrefix.format(a.address());
       boolean any = false;
       for (PortMapping m : mappings) {
@@ -86,6 +86,14 @@ final class NftScript {
       if (a.isIpv4()) masq.add("127.0.0.0/8 . " + pod + " comment " + c);
     }
     return skeleton() + elements("add", elems);
+  }
+
+  /** hostPorts go to one address per family, the first, as in the reference portmap. */
+  static List<IpPrefix> firstOfEachFamily(List<IpPrefix> podAddresses) {
+    List<IpPrefix> r = new ArrayList<>();
+    podAddresses.stream().filter(IpPrefix::isIpv4).findFirst().ifPresent(r::add);
+    podAddresses.stream().filter(IpPrefix::isIpv6).findFirst().ifPresent(r::add);
+    return r;
   }
 
   /** One transaction deleting these elements (each must exist, or nothing is deleted). */
