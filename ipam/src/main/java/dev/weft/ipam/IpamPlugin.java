@@ -22,14 +22,14 @@ public final class IpamPlugin implements CniPlugin {
   @Override
   public Result add(CniEnv env, NetworkConfig conf) throws CniError {
     Result r = new Ipam(conf, env).add();
-    log.info("reserved " + r.ips());
+    log.info("reserved " + addresses(r));
     return r;
   }
 
   @Override
   public void del(CniEnv env, NetworkConfig conf) throws CniError {
     List<InetAddress> freed = new Ipam(conf, env).release(env.containerId(), env.ifname());
-    log.info("released " + freed);
+    log.info("released " + text(freed));
   }
 
   @Override
@@ -45,6 +45,18 @@ public final class IpamPlugin implements CniPlugin {
   @Override
   public void gc(NetworkConfig conf, Set<Attachment> valid) throws CniError {
     List<InetAddress> freed = new Ipam(conf, null).gc(valid);
-    log.info("gc released " + freed);
+    log.info("gc released " + text(freed));
+  }
+
+  private static String addresses(Result r) {
+    StringBuilder sb = new StringBuilder();
+    for (Result.IpConfig ip : r.ips()) sb.append(sb.isEmpty() ? "" : " ").append(ip.address());
+    return sb.toString();
+  }
+
+  private static String text(List<InetAddress> l) {
+    StringBuilder sb = new StringBuilder();
+    for (InetAddress a : l) sb.append(sb.isEmpty() ? "" : " ").append(dev.weft.kernel.IpPrefix.format(a));
+    return sb.isEmpty() ? "nothing" : sb.toString();
   }
 }
