@@ -1,0 +1,146 @@
+package dev.weft.cni.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.kernel.testing.RootTest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** (1) ADD wires a pod to the bridge as the reference does; DEL removes all of it; DEL again is fine. */
+@RootTest
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class AddDelTest {
+  private Lab lab;
+
+  @BeforeEach
+  void setUp() {
+    lab = new Lab();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (lab != null) lab.close();
+  }
+
+  @Test
+  void addWiresPodToBridgeAndDelRemovesEverything() {
+    String host = lab.ns("host"), p1 = lab.ns("p1"), p2 = lab.ns("p2");
+    Net net = lab.net(host);
+    ObjectNode conf = net.config();
+    conf.put("mtu", 1400);
+    conf.putObject("dns").putArray("nameservers").add("10.0.0.10");
+    Net.ipam(conf).putArray("routes").addObject().put("dst", "172.30.0.0/16");
+
+    JsonNode r1 = net.add("c1", p1).config(conf)
+        .args("IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1;K8S_POD_INFRA_CONTAINER_ID=c1").ok();
+    String cidr1 = Shape.add(r1, "1.0.0", net, p1, "eth0");
+    String ip1 = Obs.ip(cidr1);
+    assertTrue(Shape.hasRoute(r1, "0.0.0.0/0", net.gateway), "isDefaultGateway: default route in result " + r1);
+    assertTrue(Shape.hasRoute(r1, "172.30.0.0/16", null) || Shape.hasRoute(r1, "172.30.0.0/16", net.gateway),
+        "IPAM route in result " + r1);
+    assertEquals("10.0.0.10", r1.path("dns").path("nameservers").path(0).asText(), "dns passed through: " + r1);
+
+    // pod side, seen by iproute2
+    JsonNode eth0 = Obs.link(p1, "eth0");
+    assertNotNull(eth0, "pod has eth0: " + Obs.linkNames(p1));
+    assertTrue(flags(eth0).contains("UP"), "pod eth0 up: " + eth0);
+    assertEquals(1400, eth0.get("mtu").asInt(), "pod eth0 mtu");
+    assertEquals(r1.at("/interfaces/2/mac").asText(), eth0.get("address").asText(), "pod mac as in the result");
+    assertEquals(List.of(cidr1), Obs.addrs4(p1, "eth0"), "pod address as in the result");
+    assertEquals(net.gateway, Obs.defaultGateway(p1), "pod default route via the gateway: " + Obs.routes4(p1));
+    assertTrue(hasKernelRoute(p1, "172.30.0.0/16", net.gateway), "IPAM route in pod: " + Obs.routes4(p1));
+
+    // host side
+    JsonNode br = Obs.link(host, net.bridge);
+    assertNotNull(br, "bridge exists: " + Obs.linkNames(host));
+    assertEquals("bridge", br.at("/linkinfo/info_kind").asText());
+    assertTrue(flags(br).contains("UP"), "bridge up: " + br);
+    assertEquals(r1.at("/interfaces/0/mac").asText(), br.get("address").asText(), "bridge mac as in the result");
+    assertEquals(List.of(net.gateway + "/24"), Obs.addrs4(host, net.bridge), "gateway address on the bridge");
+    assertEquals(1400, br.get("mtu").asInt(), "bridge mtu");
+    String vethName = r1.at("/interfaces/1/name").asText();
+    JsonNode veth = Obs.link(host, vethName);
+    assertNotNull(veth, "host veth " + vethName + " exists: " + Obs.linkNames(host));
+    assertEquals(net.bridge, veth.path("master").asText(), "host veth is a bridge port");
+    assertTrue(flags(veth).contains("UP"), "host veth up: " + veth);
+    assertEquals(1400, veth.get("mtu").asInt(), "host veth mtu");
+    assertEquals(r1.at("/interfaces/1/mac").asText(), veth.get("address").asText(), "host veth mac as in the result");
+    assertEquals(net.alias("c1", "eth0"), veth.path("ifalias").asText(), "host veth alias");
+    JsonNode port = Obs.bridgePort(host, vethName);
+    assertNotNull(port, "bridge -j link lists the port");
+    assertTrue(port.path("hairpin").asBoolean(false), "hairpin on by default: " + port);
+    assertEquals("forwarding", port.path("state").asText(), "port forwarding: " + port);
+    assertEquals("1", Obs.sysctl(host, "net.ipv4.ip_forward"), "isGateway turns on ip_forward");
+    assertEquals(Map.of(ip1, "c1\r\neth0"), net.ipFiles(), "host-local style reservation file");
+
+    // traffic
+    JsonNode r2 = net.add("c2", p2).config(conf).ok();
+    String ip2 = Obs.ip(Shape.add(r2, "1.0.0", net, p2, "eth0"));
+    assertNotEquals(ip1, ip2, "two pods, two addresses");
+    assertTrue(Obs.ping(p1, net.gateway, 3), "pod 1 pings the gateway");
+    assertTrue(Obs.ping(p1, ip2, 3), "pod 1 pings pod 2 over the bridge");
+    assertTrue(Obs.ping(host, ip1, 3), "host pings pod 1");
+
+    // DEL
+    net.del("c1", p1).config(conf).quiet();
+    assertEquals(Set.of("lo"), Obs.linkNames(p1), "pod eth0 gone after DEL");
+    assertNull(Obs.link(host, vethName), "host veth gone after DEL");
+    assertNull(net.hostVeth("c1", "eth0"), "no link with c1's alias");
+    assertEquals(Map.of(ip2, "c2\r\neth0"), net.ipFiles(), "c1's reservation released, c2's kept");
+    assertTrue(Obs.ping(p2, net.gateway, 3), "pod 2 unaffected by pod 1's DEL");
+
+    // DEL again: still success
+    net.del("c1", p1).config(conf).quiet();
+    net.del("c2", p2).config(conf).quiet();
+    assertEquals(Map.of(), net.ipFiles(), "no reservation left");
+    assertEquals(List.of(), net.weftVeths(), "no weft veth left");
+    assertEquals(Set.of("lo"), Obs.linkNames(p2));
+  }
+
+  @Test
+  void defaultsAndPromiscWithoutHairpin() {
+    String host = lab.ns("host"), p1 = lab.ns("p1");
+    Net net = lab.net(host);
+    ObjectNode conf = net.config();
+    conf.put("hairpinMode", false);
+    conf.put("promiscMode", true);
+    conf.put("isDefaultGateway", false);
+    JsonNode r = net.add("c1", p1).config(conf).ok();
+    Shape.add(r, "1.0.0", net, p1, "eth0");
+    assertFalse(Shape.hasRoute(r, "0.0.0.0/0", net.gateway), "no default route without isDefaultGateway: " + r);
+    assertNull(Obs.defaultGateway(p1), "no default route in pod: " + Obs.routes4(p1));
+    String veth = r.at("/interfaces/1/name").asText();
+    assertFalse(Obs.bridgePort(host, veth).path("hairpin").asBoolean(true), "hairpinMode false: " + Obs.bridgePort(host, veth));
+    assertTrue(flags(Obs.link(host, net.bridge)).contains("PROMISC") || Obs.link(host, net.bridge).path("promiscuity").asInt() > 0,
+        "promiscMode: bridge promiscuous: " + Obs.link(host, net.bridge));
+    assertEquals(1500, Obs.link(p1, "eth0").get("mtu").asInt(), "default mtu 1500");
+    assertTrue(Obs.ping(p1, net.gateway, 3), "pod pings the gateway");
+    net.del("c1", p1).config(conf).quiet();
+    assertEquals(Map.of(), net.ipFiles());
+    assertEquals(List.of(), net.weftVeths());
+  }
+
+  static List<String> flags(JsonNode link) {
+    List<String> f = new java.util.ArrayList<>();
+    link.path("flags").forEach(x -> f.add(x.asText()));
+    return f;
+  }
+
+  static boolean hasKernelRoute(String ns, String dst, String gw) {
+    for (JsonNode r : Obs.routes4(ns)) if (dst.equals(r.path("dst").asText()) && gw.equals(r.path("gateway").asText())) return true;
+    return false;
+  }
+}
