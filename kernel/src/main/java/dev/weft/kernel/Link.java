@@ -14,9 +14,10 @@ import java.net.InetAddress;
  * @param parentIndex IFLA_LINK: for a veth the peer's index (in the peer's namespace), 0 when absent
  * @param linkNetnsId IFLA_LINK_NETNSID: the peer namespace's id as seen from here, -1 when absent
  * @param vxlan the VXLAN settings for kind "vxlan", otherwise null
+ * @param alias IFLA_IFALIAS (what `ip link set dev X alias ...` sets), null when unset
  */
 public record Link(int index, String name, String kind, String slaveKind, int mtu, MacAddress mac, int masterIndex,
-    int flags, String operState, int parentIndex, int linkNetnsId, int promiscuity, Vxlan vxlan) {
+    int flags, String operState, int parentIndex, int linkNetnsId, int promiscuity, Vxlan vxlan, String alias) {
 
   public static final int IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_POINTOPOINT = 0x10,
       IFF_RUNNING = 0x40, IFF_NOARP = 0x80, IFF_PROMISC = 0x100, IFF_MULTICAST = 0x1000, IFF_LOWER_UP = 0x10000;
@@ -50,7 +51,8 @@ public record Link(int index, String name, String kind, String slaveKind, int mt
     return new Link(index, a.string(LinkRequests.IFLA_IFNAME, ""), kind, info.string(LinkRequests.IFLA_INFO_SLAVE_KIND, null),
         a.u32(LinkRequests.IFLA_MTU, 0), a.mac(LinkRequests.IFLA_ADDRESS), a.u32(LinkRequests.IFLA_MASTER, 0), flags,
         oper < OPER_STATES.length ? OPER_STATES[oper] : "UNKNOWN", a.u32(LinkRequests.IFLA_LINK, 0),
-        a.u32(LinkRequests.IFLA_LINK_NETNSID, -1), a.u32(LinkRequests.IFLA_PROMISCUITY, 0), vxlan);
+        a.u32(LinkRequests.IFLA_LINK_NETNSID, -1), a.u32(LinkRequests.IFLA_PROMISCUITY, 0), vxlan,
+        a.string(LinkRequests.IFLA_IFALIAS, null));
   }
 
   private static Vxlan parseVxlan(NlAttrs d) {

@@ -94,6 +94,11 @@ public final class Rtnl implements AutoCloseable {
     sock.request(LinkRequests.modify(ifindex, "set link #" + ifindex + " mtu " + mtu).attrU32(LinkRequests.IFLA_MTU, mtu));
   }
 
+  /** Sets the interface alias (IFLA_IFALIAS, at most 255 bytes), shown by `ip link` as "alias". */
+  public void setAlias(int ifindex, String alias) {
+    sock.request(LinkRequests.modify(ifindex, "set link #" + ifindex + " alias " + alias).attrString(LinkRequests.IFLA_IFALIAS, alias));
+  }
+
   public void setMac(int ifindex, MacAddress mac) {
     sock.request(LinkRequests.modify(ifindex, "set link #" + ifindex + " address " + mac).attr(LinkRequests.IFLA_ADDRESS, mac.bytes()));
   }

@@ -1,0 +1,26 @@
+package dev.weft.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code weft}: the operator's command line. */
+@Command(name = "weft", mixinStandardHelpOptions = true, version = "weft 0.1.0",
+    description = "weft container networking: install, inspect and run the lab.",
+    subcommands = {InstallCniCommand.class})
+public final class WeftMain implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new WeftMain());
+    cl.setExecutionExceptionHandler((e, cmd, parse) -> {
+      cmd.getErr().println("weft: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return 1;
+    });
+    System.exit(cl.execute(args));
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}

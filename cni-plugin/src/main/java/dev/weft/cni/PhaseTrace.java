@@ -1,0 +1,74 @@
+package dev.weft.cni;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Where one invocation's time went, for the benchmark's breakdown. Off unless the environment sets
+ * {@code WEFT_CNI_TRACE=<file>}; then one JSON line per invocation is appended to that file:
+ * {@code {"command":"ADD","jvmStartMs":..,"parseMs":..,"ipamMs":..,"netlinkMs":..,"natMs":..,"totalMs":..}}.
+ * {@code jvmStartMs} runs from the launcher's timestamp ({@code -Dweft.t0}, epoch ns) to main().
+ */
+final class PhaseTrace {
+  enum Phase { PARSE, IPAM, NETLINK, NAT }
+
+  private static final Map<Phase, Long> NANOS = new EnumMap<>(Phase.class);
+  private static boolean enabled;
+  private static long mainStart;
+  private static double jvmStartMs = -1;
+
+  private PhaseTrace() {}
+
+  /** Called first thing in main. */
+  static void begin(String traceFile) {
+    enabled = traceFile != null && !traceFile.isEmpty();
+    if (!enabled) return;
+    mainStart = System.nanoTime();
+    String t0 = System.getProperty("weft.t0");
+    if (t0 != null && !t0.isEmpty()) {
+      Instant now = Instant.now();
+      long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+      jvmStartMs = (nowNs - Long.parseLong(t0)) / 1e6;
+    }
+  }
+
+  /** Adds the time since {@code startNanos} to a phase; cheap no-op when tracing is off. */
+  static void add(Phase phase, long startNanos) {
+    if (enabled) NANOS.merge(phase, System.nanoTime() - startNanos, Long::sum);
+  }
+
+  /** Marks the end of start-up and parsing: everything from main() to the verb's entry. */
+  static void parsed() {
+    if (enabled) NANOS.put(Phase.PARSE, System.nanoTime() - mainStart);
+  }
+
+  static long now() {
+    return enabled ? System.nanoTime() : 0;
+  }
+
+  /** Appends the line; never fails the invocation. */
+  static void end(String traceFile, String command) {
+    if (!enabled) return;
+    StringBuilder sb = new StringBuilder("{\"command\":\"").append(command).append('"');
+    sb.append(",\"jvmStartMs\":").append(fmt(jvmStartMs));
+    // NETLINK is recorded as the whole attach; IPAM and NAT ran inside it
+    NANOS.computeIfPresent(Phase.NETLINK, (k, v) -> v - NANOS.getOrDefault(Phase.IPAM, 0L) - NANOS.getOrDefault(Phase.NAT, 0L));
+    for (Phase p : Phase.values()) sb.append(",\"").append(p.name().toLowerCase()).append("Ms\":").append(fmt(NANOS.getOrDefault(p, 0L) / 1e6));
+    sb.append(",\"totalMs\":").append(fmt((System.nanoTime() - mainStart) / 1e6 + Math.max(jvmStartMs, 0))).append("}\n");
+    try {
+      Files.writeString(Path.of(traceFile), sb, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException | RuntimeException ignored) {
+      // a trace is best effort
+    }
+  }
+
+  private static String fmt(double ms) {
+    return String.format(java.util.Locale.ROOT, "%.3f", ms);
+  }
+}
