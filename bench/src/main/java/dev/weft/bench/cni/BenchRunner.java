@@ -1,0 +1,220 @@
+package dev.weft.bench.cni;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The measuring half, run inside the bench's host namespace (see {@link CniBenchMain}). Every cycle
+ * runs every step once — each plugin's ADD+DEL in each config, the JVM floor, the spawn baseline —
+ * and the order rotates by one each cycle, so no step always follows the same neighbour and machine
+ * noise hits all of them alike.
+ */
+final class BenchRunner {
+  private static final int MAX_CONSECUTIVE_FAILURES = 3;
+
+  private final BenchOptions opts;
+  private final String hostNs;
+  private final String prefix;
+  private final Path work;
+  private final List<String> notes = new ArrayList<>();
+
+  BenchRunner(BenchOptions opts, String hostNs, String prefix, Path work) {
+    this.opts = opts;
+    this.hostNs = hostNs;
+    this.prefix = prefix;
+    this.work = work;
+  }
+
+  /** Refuses to go on unless this process is in the bench's host namespace and not in the root one. */
+  void verifyNamespace() throws IOException, InterruptedException {
+    if (!hostNs.startsWith(CniBenchMain.NS_PREFIX)) throw new IllegalStateException("host namespace " + hostNs + " is not the bench's");
+    String self = Netns.nsId(Path.of("/proc/self/ns/net"));
+    String host = Netns.nsIdOfMount(hostNs);
+    if (!self.equals(host)) throw new IllegalStateException("driver is in " + self + ", not in the host namespace " + hostNs + " (" + host + ")");
+    // the namespace the launcher was started in (the user's, normally the root one), and init's where readable
+    String launcherNs = System.getenv(CniBenchMain.ENV_LAUNCHER_NS);
+    if (launcherNs == null || self.equals(launcherNs))
+      throw new IllegalStateException("driver is in the launcher's network namespace (" + launcherNs + "): refusing to run plugins");
+    try {
+      if (self.equals(Netns.nsId(Path.of("/proc/1/ns/net")))) throw new IllegalStateException("driver is in init's network namespace: refusing to run plugins");
+    } catch (IOException unreadable) {
+      // /proc/1 is not ours to read in some sandboxes: the launcher check above stands
+    }
+    // and a child spawned the way plugins are spawned lands there too
+    Path out = work.resolve("nscheck.out");
+    CniInvocation.Outcome o = new CniInvocation(List.of("/bin/readlink", "/proc/self/ns/net"), CniInvocation.baseEnv(), null, out, work.resolve("nscheck.err")).run();
+    if (!o.stdout().strip().equals(host)) throw new IllegalStateException("a spawned child is in " + o.stdout().strip() + ", not in " + host);
+  }
+
+  BenchResult run(String commandLine) throws IOException, InterruptedException {
+    verifyNamespace();
+    Netns.Sh.check("ip", "link", "set", "lo", "up");
+    Instant start = Instant.now();
+    Map<String, String> machine = Machine.describe(opts);
+
+    List<AddDelCycle> cycles = new ArrayList<>();
+    Map<AddDelCycle, Map<String, String>> traceEnv = new HashMap<>();
+    int n = 0;
+    for (String config : opts.configs()) {
+      for (PluginSide.Impl impl : PluginSide.Impl.values()) {
+        PluginSide side = side(config, impl, ++n);
+        Path dir = work.resolve(config + "-" + impl.label);
+        Files.createDirectories(dir);
+        Files.createDirectories(side.dataDir());
+        AddDelCycle c = new AddDelCycle(side, dir, prefix + "p" + n + "x");
+        cycles.add(c);
+        traceEnv.put(c, side.extraEnv());
+      }
+    }
+    List<Object> steps = new ArrayList<>(cycles);
+    FloorProbe floor = null, spawn = null;
+    String floorNote = null;
+    if (opts.floor()) {
+      try {
+        floor = FloorProbe.jvmFloor(opts.dist().resolve("bin/weft-cni"), opts.dist(), work);
+        CniInvocation.Outcome o = floor.run();
+        if (!o.ok()) throw new IOException("the floor launcher failed: " + o.describe());
+        if (!o.stderr().isBlank()) notes.add("floor JVM printed on stderr (AOT cache not used?): " + o.stderr().strip());
+        steps.add(floor);
+      } catch (IOException e) {
+        floorNote = "no JVM floor: " + e.getMessage();
+        notes.add(floorNote);
+        floor = null;
+      }
+      spawn = FloorProbe.spawnBaseline(work);
+      steps.add(spawn);
+    }
+    for (AddDelCycle c : cycles) checkBinary(c.side().binary());
+
+    Map<Object, List<AddDelCycle.Result>> results = new LinkedHashMap<>();
+    Map<Object, List<Long>> probeNanos = new LinkedHashMap<>();
+    Map<Object, String> firstFailure = new HashMap<>();
+    Map<Object, Integer> consecutive = new HashMap<>();
+    int total = opts.warmup() + opts.cycles();
+    log("%d warm-up + %d measured cycles of %d steps (%s)", opts.warmup(), opts.cycles(), steps.size(),
+        String.join(", ", steps.stream().map(BenchRunner::stepName).toList()));
+    long t0 = System.nanoTime();
+    for (int cycle = 0; cycle < total; cycle++) {
+      boolean warm = cycle < opts.warmup();
+      if (cycle == opts.warmup()) {
+        for (AddDelCycle c : cycles) traceEnv.get(c).computeIfPresent("WEFT_CNI_TRACE", (k, v) -> v.replace("trace-warmup", "trace"));
+      }
+      for (int k = 0; k < steps.size(); k++) {
+        int pos = (k + cycle) % steps.size();
+        Object step = steps.get(pos);
+        if (step instanceof AddDelCycle c) {
+          AddDelCycle.Result r = c.run(cycle, k, (warm ? "w" : "m") + cycle);
+          if (!r.ok()) {
+            String what = c.side().label() + " cycle " + cycle + ": " + (r.add().ok() ? "DEL " + r.del().describe() : "ADD " + r.add().describe());
+            if (firstFailure.putIfAbsent(step, what) == null) log("FAILED %s", what);
+            if (consecutive.merge(step, 1, Integer::sum) >= MAX_CONSECUTIVE_FAILURES)
+              throw new IllegalStateException(MAX_CONSECUTIVE_FAILURES + " failures in a row, giving up. Last: " + what);
+          } else {
+            consecutive.put(step, 0);
+          }
+          if (!warm) results.computeIfAbsent(step, s -> new ArrayList<>()).add(r);
+        } else if (step instanceof FloorProbe p) {
+          CniInvocation.Outcome o = p.run();
+          if (!o.ok()) throw new IllegalStateException(p.name() + " failed: " + o.describe());
+          if (!warm) probeNanos.computeIfAbsent(step, s -> new ArrayList<>()).add(o.wallNanos());
+        }
+        if (opts.settleMs() > 0) Thread.sleep(opts.settleMs());
+      }
+      if ((cycle + 1) % 20 == 0 || cycle + 1 == total)
+        log("cycle %d/%d (%s), %.0f s", cycle + 1, total, warm ? "warm-up" : "measured", (System.nanoTime() - t0) / 1e9);
+    }
+
+    List<BenchResult.Side> sides = new ArrayList<>();
+    for (AddDelCycle c : cycles) {
+      List<AddDelCycle.Result> rs = results.getOrDefault(c, List.of());
+      List<TraceBreakdown.Line> lines = List.of();
+      TraceBreakdown.Summary trace = null;
+      String traceFile = c.side().extraEnv().get("WEFT_CNI_TRACE");
+      if (traceFile != null) {
+        lines = TraceBreakdown.read(Path.of(traceFile));
+        // trace lines follow invocation order: ADD, DEL, ADD, DEL... of every measured cycle
+        long[] wall = rs.stream().flatMapToLong(r -> java.util.stream.LongStream.of(r.add().wallNanos(), r.del().wallNanos())).toArray();
+        boolean allOk = rs.stream().allMatch(AddDelCycle.Result::ok);
+        trace = TraceBreakdown.summarise(lines, allOk ? wall : null);
+        if (c.side().impl() == PluginSide.Impl.WEFT && lines.isEmpty())
+          notes.add(c.side().label() + ": no WEFT_CNI_TRACE lines (" + traceFile + "): breakdown skipped");
+        else if (c.side().impl() == PluginSide.Impl.WEFT && lines.size() != wall.length)
+          notes.add(c.side().label() + ": " + lines.size() + " trace lines for " + wall.length + " invocations: outsideMainMs not derived");
+      }
+      sides.add(new BenchResult.Side(c.side(), rs, trace, lines, leftovers(c.side()), firstFailure.get(c)));
+    }
+    BenchResult.Probe floorR = floor == null
+        ? new BenchResult.Probe("floor", List.of(), null, floorNote == null ? "skipped (--no-floor)" : floorNote)
+        : probe(floor, probeNanos);
+    BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, "skipped (--no-floor)") : probe(spawn, probeNanos);
+    machine.put("loadavgEnd", Machine.loadavg());
+    return new BenchResult(start, Instant.now(), commandLine, opts, machine, sides, floorR, spawnR, notes);
+  }
+
+  private static BenchResult.Probe probe(FloorProbe p, Map<Object, List<Long>> nanos) {
+    long[] v = nanos.getOrDefault(p, List.of()).stream().mapToLong(Long::longValue).toArray();
+    return new BenchResult.Probe(p.name(), p.command(), v, null);
+  }
+
+  private PluginSide side(String config, PluginSide.Impl impl, int n) {
+    boolean masq = config.equals("masq");
+    String bridge = "wftbr-" + config.charAt(0) + (impl == PluginSide.Impl.WEFT ? "w" : "r");
+    String subnet = "10.213." + n + ".0/24";
+    Path dataDir = work.resolve(config + "-" + impl.label + "/ipam");
+    Map<String, String> extra = new LinkedHashMap<>();
+    if (impl == PluginSide.Impl.REFERENCE) {
+      return new PluginSide(config, impl, opts.reference().resolve("bridge"), opts.reference().toString(),
+          "bridge", "host-local", bridge, subnet, dataDir, masq, extra);
+    }
+    Path bin = opts.weftBinary() != null ? opts.weftBinary() : opts.dist().resolve("bin/weft-cni");
+    String type = opts.weftBinary() != null ? bin.getFileName().toString() : "weft-cni";
+    extra.put("WEFT_CNI_TRACE", work.resolve(config + "-weft/trace-warmup.jsonl").toString());
+    return new PluginSide(config, impl, bin, bin.getParent() + ":" + opts.reference(), type, opts.weftIpam(),
+        bridge, subnet, dataDir, masq, extra);
+  }
+
+  private static void checkBinary(Path bin) {
+    if (!Files.isExecutable(bin))
+      throw new IllegalStateException(bin + " is missing or not executable" + (bin.toString().contains("dist") ? " (run make build)" : ""));
+  }
+
+  /** What a side left in the host namespace after all its DELs: ports on its bridge, IPs still allocated, rules naming its subnet. */
+  private Map<String, Integer> leftovers(PluginSide side) {
+    Map<String, Integer> m = new LinkedHashMap<>();
+    try {
+      String ports = Netns.Sh.run("ip", "-o", "link", "show", "master", side.bridge()).out();
+      m.put("bridgePorts", (int) ports.lines().filter(l -> !l.isBlank()).count());
+      try (Stream<Path> files = Files.walk(side.dataDir())) {
+        m.put("allocatedIps", (int) files.filter(Files::isRegularFile)
+            .filter(p -> p.getFileName().toString().matches("[0-9.]+|[0-9a-fA-F:]+")).count());
+      }
+      String base = side.subnet().substring(0, side.subnet().lastIndexOf('.') + 1);
+      String rules = Netns.Sh.run("nft", "list", "ruleset").out();
+      m.put("nftLinesNamingSubnet", (int) rules.lines().filter(l -> l.contains(base)).count());
+    } catch (IOException | InterruptedException e) {
+      notes.add("leftover check for " + side.label() + " failed: " + e);
+    }
+    return m;
+  }
+
+  private static String stepName(Object s) {
+    return s instanceof AddDelCycle c ? c.side().label() : ((FloorProbe) s).name();
+  }
+
+  static void log(String fmt, Object... args) {
+    System.err.println("[bench] " + String.format(fmt, args));
+  }
+
+  static String read(Path p) throws IOException {
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+}
