@@ -90,6 +90,7 @@ public record Route(int family, IpPrefix dst, InetAddress gateway, int oif, int 
     IpPrefix dst = null;
     if (a.has(RouteRequests.RTA_DST)) {
       InetAddress d = a.address(RouteRequests.RTA_DST);
+      if (d.getAddress().length != (family == LibC.AF_INET ? 4 : 16)) throw new NetlinkFormatException("route dst of " + d.getAddress().length + " bytes in family " + family);
       if (dstLen > d.getAddress().length * 8) throw new NetlinkFormatException("route prefix length " + dstLen);
       dst = new IpPrefix(d, dstLen);
     }

@@ -212,6 +212,15 @@ class RtnlLinkTest {
   }
 
   @Test
+  void alias() {
+    Link br = rtnl.addBridge("br4", 0);
+    assertNull(br.alias());
+    rtnl.setAlias(br.index(), "pod default/web-0");
+    assertEquals("pod default/web-0", observed("br4").get("ifalias").asText());
+    assertEquals("pod default/web-0", rtnl.link(br.index()).orElseThrow().alias());
+  }
+
+  @Test
   void invalidNamesAreRejectedBeforeTheKernel() {
     assertThrows(IllegalArgumentException.class, () -> rtnl.addBridge("this-name-is-too-long", 0));
     assertThrows(IllegalArgumentException.class, () -> rtnl.addBridge("a/b", 0));
