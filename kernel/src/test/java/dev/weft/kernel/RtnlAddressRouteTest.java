@@ -116,6 +116,26 @@ class RtnlAddressRouteTest {
   }
 
   @Test
+  void extendedAckTextIsInTheException() {
+    rtnl.addAddress(eth, IpPrefix.parse("10.244.1.5/24"));
+    // a gateway outside every on-link prefix without onlink: the kernel explains in an extended ack
+    var e = assertThrows(KernelException.class, () -> rtnl.addRoute(Route.builder().dst("10.50.0.0/16").gateway("192.0.2.1").oif(eth).build()));
+    assertEquals(Errno.ENETUNREACH, e.errno());
+    assertTrue(e.getMessage().startsWith("add route 10.50.0.0/16 via 192.0.2.1 dev #" + eth + ": ENETUNREACH ("), e.getMessage());
+    assertTrue(e.getMessage().toLowerCase().contains("gateway"), e.getMessage());
+  }
+
+  @Test
+  void dumpsSpanningManyDatagrams() {
+    int n = 1500; // ~90 bytes each: several 32 KiB dump datagrams
+    for (int i = 0; i < n; i++) rtnl.addAddress(eth, IpPrefix.parse("10." + (100 + i / 250) + "." + (i % 250) + ".1/32"));
+    int observed = Sh.ip(ns, "-4", "addr", "show", "dev", "eth0").get(0).get("addr_info").size();
+    assertEquals(n, observed);
+    assertEquals(n, rtnl.addresses(eth, LibC.AF_INET).size());
+    assertEquals(Sh.ip(ns, "-4", "route", "show", "table", "all").size(), rtnl.routes(LibC.AF_INET, 0).size());
+  }
+
+  @Test
   void ipv6Routes() {
     rtnl.addAddress(eth, IpPrefix.parse("fd00:1::5/64"), Address.IFA_F_NODAD);
     rtnl.addRoute(Route.builder().dst("fd00:99::/48").gateway("fd00:1::1").oif(eth).build());
