@@ -23,17 +23,38 @@ final class HostBridge {
     this.config = config;
   }
 
-  /** Returns the bridge, creating and configuring it when missing. */
-  Link ensure() throws CniError {
+  /**
+   * Returns the bridge, creating and configuring it when missing. A bridge this call created is
+   * removed by {@code rollback} if the ADD fails, unless another pod has joined it meanwhile.
+   */
+  Link ensure(Rollback rollback) throws CniError {
     Link br = host.link(config.bridge()).orElse(null);
-    if (br == null) br = create();
-    else if (!"bridge".equals(br.kind()))
+    if (br == null) {
+      br = create();
+      int index = br.index();
+      rollback.push("bridge " + config.bridge(), () -> deleteIfUnused(index));
+    } else if (!"bridge".equals(br.kind()))
       throw new CniError(CniError.INVALID_CONFIG, "bridge: \"" + config.bridge() + "\" exists but is a "
           + (br.kind() == null ? "device" : br.kind()) + ", not a bridge", null);
-    if (config.vlan() != 0) host.setBridgeVlanFiltering(br.index(), true);
+    if (config.vlan() != 0) enableVlanFiltering(br);
     if (config.promiscMode()) host.setPromisc(br.index(), true);
     if (!br.isUp()) host.setUp(br.index());
     return br;
+  }
+
+  private void deleteIfUnused(int index) {
+    for (Link l : host.links()) if (l.masterIndex() == index) return;
+    host.link(index).ifPresent(l -> host.deleteLink(l.index()));
+  }
+
+  private void enableVlanFiltering(Link br) throws CniError {
+    try {
+      host.setBridgeVlanFiltering(br.index(), true);
+    } catch (KernelException e) {
+      if (!e.is(Errno.EOPNOTSUPP)) throw e;
+      throw new CniError(CniError.INVALID_CONFIG, "vlan: this kernel has no bridge VLAN filtering "
+          + "(CONFIG_BRIDGE_VLAN_FILTERING); remove \"vlan\" from the config", null);
+    }
   }
 
   private Link create() {

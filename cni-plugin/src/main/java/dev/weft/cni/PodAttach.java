@@ -46,14 +46,15 @@ final class PodAttach {
     try (Rtnl host = Rtnl.open(); Rtnl pod = Rtnl.openIn(netns)) {
       if (pod.link(env.ifname()).isPresent())
         throw new CniError(CniError.INVALID_ENV, "interface " + env.ifname() + " already exists in " + netns, null);
+      IpamClient ipam = IpamClient.of(conf, env, env.path()); // validates the IPAM config before anything changes
       HostBridge bridge = new HostBridge(host, cfg);
-      Link br = bridge.ensure();
+      Link br = bridge.ensure(rollback);
 
-      IpamClient ipam = IpamClient.of(conf, env, env.path());
+      // pushed first: the spec has the main plugin run IPAM DEL when IPAM ADD fails, and DEL is idempotent
+      rollback.push("IPAM reservation", ipam::del);
       long t = PhaseTrace.now();
       Result addrs = ipam.add();
       PhaseTrace.add(PhaseTrace.Phase.IPAM, t);
-      rollback.push("IPAM reservation", ipam::del);
       if (addrs.ips().isEmpty()) throw new CniError(CniError.INVALID_CONFIG, "IPAM returned no address", null);
 
       Link hostEnd = createVeth(host, netns, br, rollback);
