@@ -66,6 +66,7 @@ final class BenchRunner {
     int n = 0;
     for (String config : opts.configs()) {
       for (PluginSide.Impl impl : PluginSide.Impl.values()) {
+        if (impl == PluginSide.Impl.WEFT_TRACED && opts.traceEvery() == 0) continue;
         PluginSide side = side(config, impl, ++n);
         Path dir = work.resolve(config + "-" + impl.label);
         Files.createDirectories(dir);
@@ -112,6 +113,7 @@ final class BenchRunner {
         int pos = (k + cycle) % steps.size();
         Object step = steps.get(pos);
         if (step instanceof AddDelCycle c) {
+          if (c.side().impl() == PluginSide.Impl.WEFT_TRACED && !warm && (cycle - opts.warmup()) % opts.traceEvery() != 0) continue;
           AddDelCycle.Result r = c.run(cycle, k, (warm ? "w" : "m") + cycle);
           if (!r.ok()) {
             String what = c.side().label() + " cycle " + cycle + ": " + (r.add().ok() ? "DEL " + r.del().describe() : "ADD " + r.add().describe());
@@ -145,9 +147,9 @@ final class BenchRunner {
         long[] wall = rs.stream().flatMapToLong(r -> java.util.stream.LongStream.of(r.add().wallNanos(), r.del().wallNanos())).toArray();
         boolean allOk = rs.stream().allMatch(AddDelCycle.Result::ok);
         trace = TraceBreakdown.summarise(lines, allOk ? wall : null);
-        if (c.side().impl() == PluginSide.Impl.WEFT && lines.isEmpty())
+        if (lines.isEmpty())
           notes.add(c.side().label() + ": no WEFT_CNI_TRACE lines (" + traceFile + "): breakdown skipped");
-        else if (c.side().impl() == PluginSide.Impl.WEFT && lines.size() != wall.length)
+        else if (lines.size() != wall.length)
           notes.add(c.side().label() + ": " + lines.size() + " trace lines for " + wall.length + " invocations: outsideMainMs not derived");
       }
       sides.add(new BenchResult.Side(c.side(), rs, trace, lines, leftovers(c.side()), firstFailure.get(c)));
@@ -167,7 +169,11 @@ final class BenchRunner {
 
   private PluginSide side(String config, PluginSide.Impl impl, int n) {
     boolean masq = config.equals("masq");
-    String bridge = "wftbr-" + config.charAt(0) + (impl == PluginSide.Impl.WEFT ? "w" : "r");
+    String bridge = "wftbr-" + config.charAt(0) + switch (impl) {
+      case WEFT -> "w";
+      case WEFT_TRACED -> "t";
+      case REFERENCE -> "r";
+    };
     String subnet = "10.213." + n + ".0/24";
     Path dataDir = work.resolve(config + "-" + impl.label + "/ipam");
     Map<String, String> extra = new LinkedHashMap<>();
@@ -177,7 +183,8 @@ final class BenchRunner {
     }
     Path bin = opts.weftBinary() != null ? opts.weftBinary() : opts.dist().resolve("bin/weft-cni");
     String type = opts.weftBinary() != null ? bin.getFileName().toString() : "weft-cni";
-    extra.put("WEFT_CNI_TRACE", work.resolve(config + "-weft/trace-warmup.jsonl").toString());
+    if (impl == PluginSide.Impl.WEFT_TRACED)
+      extra.put("WEFT_CNI_TRACE", work.resolve(config + "-" + impl.label + "/trace-warmup.jsonl").toString());
     return new PluginSide(config, impl, bin, bin.getParent() + ":" + opts.reference(), type, opts.weftIpam(),
         bridge, subnet, dataDir, masq, extra);
   }

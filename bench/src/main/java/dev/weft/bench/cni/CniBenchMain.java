@@ -14,7 +14,7 @@ import java.util.stream.Stream;
  * host-local, same config, interleaved. See bench/RESULTS.md and {@link BenchOptions#USAGE}.
  *
  * <p>Two processes. The launcher (this main, started by the user in the root namespace) makes a
- * throw-away host namespace {@code wftb<pid>-h} and re-executes itself inside it with
+ * throw-away host namespace {@code wftbench<pid>-h} and re-executes itself inside it with
  * {@code ip netns exec}, which also mounts that namespace's /sys as a runtime on a node would see it.
  * The re-executed driver checks that it is in that namespace, then spawns every plugin directly, so
  * every plugin runs there; nothing is ever created in the root namespace. The launcher removes the
@@ -22,12 +22,15 @@ import java.util.stream.Stream;
  * afterwards checks that the root namespace holds nothing of the bench's.
  */
 public final class CniBenchMain {
-  static final String NS_PREFIX = "wftb";
+  static final String NS_PREFIX = "wftbench";
   static final String ENV_HOSTNS = "WEFT_BENCH_HOSTNS";
   static final String ENV_PREFIX = "WEFT_BENCH_PREFIX";
   static final String ENV_WORK = "WEFT_BENCH_WORK";
   static final String ENV_CMDLINE = "WEFT_BENCH_CMDLINE";
   static final String ENV_LAUNCHER_NS = "WEFT_BENCH_LAUNCHER_NETNS";
+
+  /** Set when a signal started the JVM's shutdown: what fails after that is the stop, not a bug. */
+  static volatile boolean stopping;
 
   private CniBenchMain() {}
 
@@ -46,6 +49,10 @@ public final class CniBenchMain {
     try {
       rc = host == null ? launch(opts, args) : drive(opts, host);
     } catch (Exception e) {
+      if (stopping) {
+        System.err.println("run-cni-bench: stopped by a signal; cleaning up");
+        System.exit(130);
+      }
       System.err.println("run-cni-bench: " + e.getMessage());
       if (!(e instanceof IllegalStateException)) e.printStackTrace();
       rc = 1;
@@ -63,7 +70,10 @@ public final class CniBenchMain {
     Path work = Files.createTempDirectory(prefix);
     RootNamespaceCheck before = RootNamespaceCheck.snapshot();
     Process[] driver = new Process[1];
-    Thread cleanup = new Thread(() -> cleanUp(driver[0], prefix, work), "wftb-cleanup");
+    Thread cleanup = new Thread(() -> {
+      stopping = true;
+      cleanUp(driver[0], prefix, work);
+    }, "wftb-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     Netns.add(hostNs);
 
@@ -129,7 +139,10 @@ public final class CniBenchMain {
     Path work = Path.of(System.getenv(ENV_WORK));
     if (prefix == null || !hostNs.startsWith(prefix) || !prefix.startsWith(NS_PREFIX))
       throw new IllegalStateException("inconsistent " + ENV_HOSTNS + "/" + ENV_PREFIX);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> AddDelCycle.LIVE_PODS.forEach(Netns::delete), "wftb-pods"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping = true;
+      AddDelCycle.LIVE_PODS.forEach(Netns::delete);
+    }, "wftb-pods"));
     String cmdline = System.getenv(ENV_CMDLINE);
     if (cmdline == null) cmdline = "java -cp ... " + CniBenchMain.class.getName() + " " + String.join(" ", opts.args());
     BenchResult result = new BenchRunner(opts, hostNs, prefix, work).run(cmdline);

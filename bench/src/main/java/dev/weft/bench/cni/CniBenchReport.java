@@ -52,13 +52,15 @@ final class CniBenchReport {
       sb.append(String.format("  %-16s %9s %9s %9s | %9s %9s %9s | %5s %5s%n", "", "ADD p50", "p90", "p99", "DEL p50", "p90", "p99", "ok", "fail"));
       row(sb, "weft", w);
       row(sb, "reference", ref);
+      BenchResult.Side traced = r.side(config, PluginSide.Impl.WEFT_TRACED);
       LatencyStats wa = w.add(), ra = ref.add(), wd = w.del(), rd = ref.del();
       if (wa != null && ra != null && wd != null && rd != null) {
         sb.append(String.format("  %-16s %8.2fx %8.2fx %8.2fx | %8.2fx %8.2fx %8.2fx |%n", "weft/reference",
             wa.p50Ms() / ra.p50Ms(), wa.p90Ms() / ra.p90Ms(), wa.p99Ms() / ra.p99Ms(),
             wd.p50Ms() / rd.p50Ms(), wd.p90Ms() / rd.p90Ms(), wd.p99Ms() / rd.p99Ms()));
       }
-      for (BenchResult.Side s : List.of(w, ref)) {
+      if (traced != null) row(sb, "(weft traced)", traced);
+      for (BenchResult.Side s : traced == null ? List.of(w, ref) : List.of(w, ref, traced)) {
         if (s.firstFailure() != null) sb.append("  first failure: ").append(s.firstFailure()).append('\n');
         if (s.leftovers().values().stream().anyMatch(v -> v > 0)) sb.append("  left behind by ").append(s.side().label()).append(": ").append(s.leftovers()).append('\n');
       }
@@ -82,6 +84,17 @@ final class CniBenchReport {
     return sb.toString();
   }
 
+  static String ordinal(int n) {
+    if (n == 1) return "";
+    String suffix = (n % 100 >= 11 && n % 100 <= 13) ? "th" : switch (n % 10) {
+      case 1 -> "st";
+      case 2 -> "nd";
+      case 3 -> "rd";
+      default -> "th";
+    };
+    return n + suffix;
+  }
+
   private static void row(StringBuilder sb, String name, BenchResult.Side s) {
     LatencyStats a = s.add(), d = s.del();
     if (a == null) {
@@ -96,7 +109,7 @@ final class CniBenchReport {
   Map<String, Map<String, Double>> breakdownColumns() {
     Map<String, Map<String, Double>> cols = new LinkedHashMap<>();
     for (String config : r.options().configs()) {
-      BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT);
+      BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT_TRACED);
       if (w == null || w.trace() == null || w.trace().isEmpty()) continue;
       for (var e : w.trace().medians().entrySet()) cols.put(config + " " + e.getKey(), e.getValue());
     }
@@ -111,7 +124,8 @@ final class CniBenchReport {
     }
     List<String> fields = new ArrayList<>();
     for (var c : cols.values()) for (String f : c.keySet()) if (!fields.contains(f)) fields.add(f);
-    sb.append("\nweft breakdown: median of each WEFT_CNI_TRACE field, ms (medians need not add up to the median total)\n");
+    sb.append(String.format("%nweft breakdown: median of each WEFT_CNI_TRACE field, ms, from the traced runs (every %s cycle)%n",
+        ordinal(r.options().traceEvery())));
     sb.append(String.format("  %-16s", ""));
     for (String c : cols.keySet()) sb.append(String.format(" %10s", c));
     sb.append('\n');
@@ -125,7 +139,8 @@ final class CniBenchReport {
     }
     BenchResult.Side w = r.sides().stream().filter(s -> s.trace() != null && !s.trace().isEmpty()).findFirst().orElse(null);
     if (w != null) sb.append("  (totalMs read as ").append(w.trace().totalIncludesJvmStart() ? "including" : "excluding")
-        .append(" jvmStartMs; otherInMainMs = time in main() outside the named phases; outsideMainMs = wall - jvmStartMs - time in main: launcher script, exec, JVM exit, reaping)\n");
+        .append(" jvmStartMs, which runs from the launcher's `date` to main(); otherInMainMs = time in main() outside the named phases;\n"
+        + "   outsideMainMs = wall - jvmStartMs - time in main: spawn, launcher script up to its `date`, JVM exit, reaping; medians need not add up)\n");
   }
 
   /** Writes cni-addel-<stamp>.json, .svg and .html; returns their paths. */
@@ -158,6 +173,7 @@ final class CniBenchReport {
     opts.put("settleMs", o.settleMs());
     opts.put("weftBinary", o.weftBinary() == null ? null : o.weftBinary().toString());
     opts.put("weftIpam", o.weftIpam());
+    opts.put("traceEvery", o.traceEvery());
     root.put("options", opts);
     root.put("machine", r.machine());
     root.put("method", "each cycle runs every step once (each plugin's ADD then DEL on a fresh pod netns, the JVM floor, the spawn "
@@ -171,6 +187,8 @@ final class CniBenchReport {
       BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT), ref = r.side(config, PluginSide.Impl.REFERENCE);
       c.put("weft", side(w));
       c.put("reference", side(ref));
+      BenchResult.Side traced = r.side(config, PluginSide.Impl.WEFT_TRACED);
+      if (traced != null) c.put("weftTraced", side(traced));
       if (w.add() != null && ref.add() != null) {
         Map<String, Object> ratio = new LinkedHashMap<>();
         for (double p : PCTS) ratio.put("addP" + (int) (p * 100), w.add().percentile(p) / ref.add().percentile(p));

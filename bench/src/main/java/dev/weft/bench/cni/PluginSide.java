@@ -16,7 +16,9 @@ public record PluginSide(
     String bridge, String subnet, Path dataDir, boolean ipMasq, Map<String, String> extraEnv) {
 
   public enum Impl {
-    WEFT("weft"), REFERENCE("reference");
+    WEFT("weft"), REFERENCE("reference"),
+    /** weft again, with WEFT_CNI_TRACE set: the breakdown comes from it, the headline numbers do not. */
+    WEFT_TRACED("weft-traced");
 
     final String label;
 

@@ -43,9 +43,9 @@ final class SvgReport {
   String svg() {
     sb.setLength(0);
     List<String> configs = r.options().configs();
-    int breakdownRows = configs.size() * 2;
+    int breakdownRows = configs.size() * 3;
     int bdTop = MT + 60 + configs.size() * (PH + 70);
-    int height = bdTop + 70 + breakdownRows * 62 + 60;
+    int height = bdTop + 70 + breakdownRows * 2 * 28 + 90;
     sb.append(String.format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">%n", W, height, W, height));
     sb.append(String.format("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", W, height));
     Map<String, String> m = r.machine();
@@ -156,27 +156,34 @@ final class SvgReport {
     text(x0, y0, 14, "bold", "#212529", "start", "Where the time goes: median ms per invocation");
     text(x0, y0 + 18, 12, "normal", AXIS, "start", cols.isEmpty()
         ? "weft wrote no WEFT_CNI_TRACE data: only the medians of the wall times are shown"
-        : "weft bars: medians of the WEFT_CNI_TRACE fields, stacked (medians need not add up exactly to the median wall time, printed at the end)");
+        : "'weft traced': medians of weft-cni's WEFT_CNI_TRACE fields, stacked, from every " + CniBenchReport.ordinal(r.options().traceEvery())
+          + " cycle run with tracing on (medians need not add up exactly to the median wall time, marked by the line)");
     List<Object[]> rows = new ArrayList<>(); // label, segments map (or null), wall p50, colour
     double max = 0;
     LatencyStats floor = r.floor().stats();
     for (String config : r.options().configs()) {
       BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT), ref = r.side(config, PluginSide.Impl.REFERENCE);
+      BenchResult.Side t = r.side(config, PluginSide.Impl.WEFT_TRACED);
       for (String cmd : List.of("ADD", "DEL")) {
         LatencyStats ws = cmd.equals("ADD") ? w.add() : w.del(), rs = cmd.equals("ADD") ? ref.add() : ref.del();
+        LatencyStats ts = t == null ? null : cmd.equals("ADD") ? t.add() : t.del();
         Map<String, Double> seg = segments(cols.get(config + " " + cmd));
         double segSum = seg == null ? 0 : seg.values().stream().mapToDouble(Double::doubleValue).sum();
-        rows.add(new Object[] {config + " " + cmd + "  weft", seg, ws == null ? Double.NaN : ws.p50Ms()});
-        rows.add(new Object[] {config + " " + cmd + "  reference", null, rs == null ? Double.NaN : rs.p50Ms()});
+        rows.add(new Object[] {config + " " + cmd + "  weft", null, ws == null ? Double.NaN : ws.p50Ms()});
+        if (seg != null) rows.add(new Object[] {"weft traced", seg, ts == null ? Double.NaN : ts.p50Ms()});
+        rows.add(new Object[] {"reference", null, rs == null ? Double.NaN : rs.p50Ms()});
+        rows.add(null); // gap
         max = Math.max(max, Math.max(segSum, Math.max(ws == null ? 0 : ws.p50Ms(), rs == null ? 0 : rs.p50Ms())));
+        if (ts != null) max = Math.max(max, ts.p50Ms());
       }
     }
     if (floor != null) max = Math.max(max, floor.p50Ms());
-    int lx = x0 + 170, bw = W - lx - 130, top = y0 + 40;
+    int lx = x0 + 170, bw = W - lx - 130, top = y0 + 50;
     double scale = max <= 0 ? 1 : bw / (max * 1.05);
     // axis ticks
     double step = niceStep(max * 1.05 / 8);
-    int barsH = rows.size() * 26 + (rows.size() / 2) * 6;
+    int barsH = 0;
+    for (Object[] row : rows) barsH += row == null ? 8 : 26;
     for (double v = 0; v <= max * 1.05; v += step) {
       double xx = lx + v * scale;
       line(xx, top - 4, xx, top + barsH, GRID, 1, null);
@@ -186,11 +193,15 @@ final class SvgReport {
     List<String> segNames = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       Object[] row = rows.get(i);
+      if (row == null) {
+        y += 8;
+        continue;
+      }
       String label = (String) row[0];
       @SuppressWarnings("unchecked") Map<String, Double> seg = (Map<String, Double>) row[1];
       double wall = (Double) row[2];
       boolean weft = label.endsWith("weft");
-      text(lx - 8, y + 15, 12, weft ? "bold" : "normal", "#212529", "end", label);
+      text(lx - 8, y + 15, 12, weft ? "bold" : "normal", weft || label.equals("reference") ? "#212529" : AXIS, "end", label);
       if (seg != null) {
         double x = lx;
         for (var e : seg.entrySet()) {
@@ -210,7 +221,7 @@ final class SvgReport {
         sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>%n", lx, y, wall * scale, weft ? WEFT : REF));
         text(lx + wall * scale + 6, y + 15, 11, "normal", "#212529", "start", "wall p50 " + fmtMs(wall));
       }
-      y += 26 + (i % 2 == 1 ? 6 : 0);
+      y += 26;
     }
     if (floor != null) {
       double fx = lx + floor.p50Ms() * scale;

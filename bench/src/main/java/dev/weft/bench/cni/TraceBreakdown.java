@@ -66,6 +66,8 @@ public final class TraceBreakdown {
         }
       }
     }
+    Double jvm = fields.get("jvmStartMs");
+    if (jvm != null && jvm < 0) fields.remove("jvmStartMs"); // the launcher gave no start timestamp
     return command == null ? null : new Line(command, fields);
   }
 
