@@ -32,19 +32,19 @@ public final class AotTraining {
         for (String v : new String[] {"1.1.0", "1.0.0", "0.4.0"}) {
           String c = String.format(conf, v, "");
           String id = "aot" + round + v.replace(".", "");
-          run("VERSION", id, c);
-          run("ADD", id, c);
-          run("ADD", id, c);
-          run("CHECK", id, c);
-          run("STATUS", id, c);
-          run("DEL", id, c);
-          run("DEL", id, c);
+          run("VERSION", id, c, dir);
+          run("ADD", id, c, dir);
+          run("ADD", id, c, dir);
+          run("CHECK", id, c, dir);
+          run("STATUS", id, c, dir);
+          run("DEL", id, c, dir);
+          run("DEL", id, c, dir);
           calls += 7;
         }
-        run("GC", "x", String.format(conf, "1.1.0", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]"));
-        run("ADD", "bad", "{not json");
-        run("ADD", "bad", "{\"cniVersion\":\"1.1.0\",\"name\":\"aot\",\"type\":\"x\",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.0.0.0/31\"}]]}}");
-        run("NOPE", "bad", "");
+        run("GC", "x", String.format(conf, "1.1.0", ",\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]"), dir);
+        run("ADD", "bad", "{not json", dir);
+        run("ADD", "bad", "{\"cniVersion\":\"1.1.0\",\"name\":\"aot\",\"type\":\"x\",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.0.0.0/31\"}]]}}", dir);
+        run("NOPE", "bad", "", dir);
         calls += 4;
       }
     } finally {
@@ -55,7 +55,7 @@ public final class AotTraining {
     System.out.println("weft-ipam AOT training: " + calls + " calls");
   }
 
-  private static int run(String cmd, String id, String conf) {
+  private static int run(String cmd, String id, String conf, Path dir) {
     Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", cmd);
     env.put("CNI_CONTAINERID", id);
@@ -64,7 +64,8 @@ public final class AotTraining {
     env.put("CNI_PATH", "/opt/cni/bin");
     env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAME=aot");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PluginLog log = PluginLog.discard();
+    // a real log file (in the temp dir), so the logging path is in the cache too; nothing on stderr
+    PluginLog log = PluginLog.toFile("weft-ipam", dir.resolve("log/cni.log"), null);
     return PluginRunner.run(new IpamPlugin(log), env, new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)),
         new PrintStream(out, true, StandardCharsets.UTF_8), log);
   }

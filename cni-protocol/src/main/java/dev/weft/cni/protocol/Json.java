@@ -94,30 +94,38 @@ public final class Json {
     return new String(write(value), java.nio.charset.StandardCharsets.UTF_8);
   }
 
+  // instanceof chains, not a pattern switch: a type switch links a bootstrap at run time, which a
+  // per-pod JVM pays for and the AOT cache does not cover.
   private static void write(JsonGenerator g, Object v) throws IOException {
-    switch (v) {
-      case null -> g.writeNull();
-      case Map<?, ?> m -> {
-        g.writeStartObject();
-        for (var e : m.entrySet()) {
-          g.writeFieldName(String.valueOf(e.getKey()));
-          write(g, e.getValue());
-        }
-        g.writeEndObject();
+    if (v == null) {
+      g.writeNull();
+    } else if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (var e : m.entrySet()) {
+        g.writeFieldName(String.valueOf(e.getKey()));
+        write(g, e.getValue());
       }
-      case List<?> l -> {
-        g.writeStartArray();
-        for (Object e : l) write(g, e);
-        g.writeEndArray();
-      }
-      case String s -> g.writeString(s);
-      case Boolean b -> g.writeBoolean(b);
-      case Integer i -> g.writeNumber(i);
-      case Long l -> g.writeNumber(l);
-      case BigInteger b -> g.writeNumber(b);
-      case BigDecimal d -> g.writeNumber(d);
-      case Double d -> g.writeNumber(d);
-      default -> throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
+      g.writeEndObject();
+    } else if (v instanceof List<?> l) {
+      g.writeStartArray();
+      for (Object e : l) write(g, e);
+      g.writeEndArray();
+    } else if (v instanceof String s) {
+      g.writeString(s);
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (v instanceof Long l) {
+      g.writeNumber(l);
+    } else if (v instanceof BigInteger b) {
+      g.writeNumber(b);
+    } else if (v instanceof BigDecimal d) {
+      g.writeNumber(d);
+    } else if (v instanceof Double d) {
+      g.writeNumber(d);
+    } else {
+      throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
     }
   }
 

@@ -32,15 +32,13 @@ public final class JsonFields {
   }
 
   public static String typeName(Object v) {
-    return switch (v) {
-      case null -> "null";
-      case String s -> "string";
-      case Boolean b -> "boolean";
-      case Number n -> "number";
-      case Map<?, ?> m -> "object";
-      case List<?> l -> "array";
-      default -> v.getClass().getSimpleName();
-    };
+    if (v == null) return "null";
+    if (v instanceof String) return "string";
+    if (v instanceof Boolean) return "boolean";
+    if (v instanceof Number) return "number";
+    if (v instanceof Map<?, ?>) return "object";
+    if (v instanceof List<?>) return "array";
+    return v.getClass().getSimpleName();
   }
 
   private CniError wrongType(String path, String expected, Object got) {
@@ -77,14 +75,14 @@ public final class JsonFields {
     Object v = m.get(key);
     if (v == null) return dflt;
     String p = join(path, key);
-    return switch (v) {
-      case Long l when l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE -> l.intValue();
-      case Integer i -> i;
-      case Long l -> throw error(p, "number " + l + " out of range");
-      case BigInteger b -> throw error(p, "number out of range");
-      case BigDecimal d -> throw error(p, "expected an integer, got " + d.toPlainString());
-      default -> throw wrongType(p, "a number", v);
-    };
+    if (v instanceof Long l) {
+      if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) throw error(p, "number " + l + " out of range");
+      return l.intValue();
+    }
+    if (v instanceof Integer i) return i;
+    if (v instanceof BigInteger) throw error(p, "number out of range");
+    if (v instanceof BigDecimal d) throw error(p, "expected an integer, got " + shorten(d.toPlainString()));
+    throw wrongType(p, "a number", v);
   }
 
   @SuppressWarnings("unchecked")

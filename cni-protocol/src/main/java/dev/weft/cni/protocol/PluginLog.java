@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +103,7 @@ public final class PluginLog {
 
   private void line(String level, String msg, boolean toStderr) {
     if (!enabled) return;
-    String l = Instant.now() + " " + program + "[" + ProcessHandle.current().pid() + "] " + command + " " + containerId + " "
+    String l = timestamp(System.currentTimeMillis()) + " " + program + "[" + ProcessHandle.current().pid() + "] " + command + " " + containerId + " "
         + ifname + " " + level + " " + msg;
     if (toStderr && stderr != null) stderr.println(l);
     append(l);
@@ -130,5 +129,30 @@ public final class PluginLog {
     } catch (Exception | Error e) {
       // logging must never fail the operation
     }
+  }
+
+  /** UTC "2025-11-22T01:02:03.456Z" without java.time (whose start-up a per-pod JVM would pay). */
+  static String timestamp(long millis) {
+    long days = Math.floorDiv(millis, 86_400_000L);
+    long ms = Math.floorMod(millis, 86_400_000L);
+    // civil-from-days (H. Hinnant)
+    long z = days + 719_468, era = Math.floorDiv(z, 146_097), doe = z - era * 146_097;
+    long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    StringBuilder sb = new StringBuilder(24);
+    sb.append(y).append('-');
+    pad(sb, m, 2).append('-');
+    pad(sb, d, 2).append('T');
+    pad(sb, ms / 3_600_000, 2).append(':');
+    pad(sb, ms / 60_000 % 60, 2).append(':');
+    pad(sb, ms / 1000 % 60, 2).append('.');
+    return pad(sb, ms % 1000, 3).append('Z').toString();
+  }
+
+  private static StringBuilder pad(StringBuilder sb, long v, int width) {
+    String s = Long.toString(v);
+    for (int i = s.length(); i < width; i++) sb.append('0');
+    return sb.append(s);
   }
 }

@@ -163,4 +163,12 @@ class PluginRunnerTest {
     assertEquals(tmp.resolve("env.log"), std.file());
     assertEquals(Path.of(PluginLog.DEFAULT_FILE), PluginLog.standard("t", Map.of(), null).file());
   }
+
+  @Test
+  void timestampsMatchJavaTime() {
+    for (long t : new long[] {0L, 951_782_400_000L, 1_763_773_323_456L, 4_102_444_799_999L, -86_400_001L})
+      assertEquals(java.time.Instant.ofEpochMilli(t).toString().replaceFirst("Z$", "").replaceFirst("(\\.\\d{3})?$", ""),
+          PluginLog.timestamp(t).replaceFirst("\\.\\d{3}Z$", ""), "at " + t);
+    assertEquals("2025-11-22T01:02:03.456Z", PluginLog.timestamp(java.time.Instant.parse("2025-11-22T01:02:03.456Z").toEpochMilli()));
+  }
 }
