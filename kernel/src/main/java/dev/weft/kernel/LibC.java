@@ -12,7 +12,8 @@ import com.sun.jna.Pointer;
  */
 public final class LibC {
   static {
-    Native.register(NativeLibrary.getInstance("c"));
+    // by soname: a bare "c" makes JNA run `ldconfig -p` to find the library, a process per plugin call
+    Native.register(NativeLibrary.getInstance("libc.so.6"));
   }
 
   private LibC() {}
