@@ -16,8 +16,11 @@ import java.util.List;
  *        gateway 10.77.0.1, fd77::1          192.168.77.1, fd78::1
  * </pre>
  * The host forwards, br_netfilter is on (so bridged pod-to-pod traffic meets the nat hooks, as on
- * a Kubernetes node), and outside has a route back to the pod subnet, so an unmasqueraded pod
- * source is visible there rather than unreachable. Observers are socat servers that answer with
+ * a Kubernetes node) and so is hairpin_mode on the pod ports (with br_netfilter, a packet DNAT'd
+ * back to a pod on the same bridge is bridged, not routed, and must leave by the port it came
+ * in: the reference bridge's hairpinMode). The host tracks connections (a small firewall table,
+ * as any node with kube-proxy or a firewall has). Outside has a route back to the pod subnet, so
+ * an unmasqueraded pod source is visible there rather than unreachable. Observers are socat servers that answer with
  * the peer address they saw. Closing kills the servers and deletes every namespace.
  */
 final class NatTopology implements AutoCloseable {
@@ -55,6 +58,10 @@ final class NatTopology implements AutoCloseable {
       ip(outside, "addr add fd78::2/64 dev eth0 nodad");
       ip(outside, "route add 10.77.0.0/24 via 192.168.77.1");
       ip(outside, "-6 route add fd77::/64 via fd78::1");
+      Sh.exec(null, "add table inet hostfw\nadd chain inet hostfw input { type filter hook input priority 0; }\nadd rule inet hostfw input ct state invalid drop\n".getBytes(),
+          List.of("ip", "netns", "exec", host, "nft", "-f", "-")).orThrow("host firewall");
+      for (String[] hop : new String[][] {{pod1, GW4}, {pod1, GW6}, {pod2, GW4}, {pod2, GW6}, {outside, HOST4}, {outside, HOST6}})
+        in(hop[0], "ping", "-c1", "-W1", hop[1]); // resolve neighbours now, not in a test's first UDP packet
     } catch (RuntimeException | Error e) {
       netns.close();
       throw e;
@@ -64,6 +71,7 @@ final class NatTopology implements AutoCloseable {
   private void attachPod(String pod, String veth, IpPrefix a4, IpPrefix a6) {
     ip(host, "link add " + veth + " type veth peer name eth0 netns " + pod);
     ip(host, "link set " + veth + " master br0 up");
+    ip(host, "link set " + veth + " type bridge_slave hairpin on");
     ip(pod, "link set eth0 up");
     ip(pod, "addr add " + a4 + " dev eth0");
     ip(pod, "addr add " + a6 + " dev eth0 nodad");
@@ -120,10 +128,25 @@ final class NatTopology implements AutoCloseable {
     return Sh.exec(null, new byte[0], List.of("ip", "netns", "exec", ns, "timeout", "5", "socat", "-T2", "-", target + ",connect-timeout=2")).out().strip();
   }
 
-  /** What a UDP server at addr:port answered a client in {@code ns} (from sourcePort if > 0), "" when nothing answered. */
+  /**
+   * What a UDP server at addr:port answered a client in {@code ns} (from sourcePort if > 0), ""
+   * when nothing answered. UDP may lose a datagram and the forking socat server sometimes answers
+   * late, so a silent try is repeated: call {@link #udpSilent} to assert that nothing answers.
+   */
   static String udp(String ns, String addr, int port, int sourcePort) {
+    String r = "";
+    for (int i = 0; i < 3 && r.isEmpty(); i++) r = udpOnce(ns, addr, port, sourcePort);
+    return r;
+  }
+
+  /** One try: "" when nothing answered within a second. */
+  static String udpSilent(String ns, String addr, int port, int sourcePort) {
+    return udpOnce(ns, addr, port, sourcePort);
+  }
+
+  private static String udpOnce(String ns, String addr, int port, int sourcePort) {
     String target = (addr.contains(":") ? "UDP6:[" + addr + "]:" : "UDP4:" + addr + ":") + port + (sourcePort > 0 ? ",sourceport=" + sourcePort + ",reuseaddr" : "");
-    return Sh.exec(null, "ping\n".getBytes(), List.of("ip", "netns", "exec", ns, "timeout", "5", "socat", "-T1", "-", target)).out().strip();
+    return Sh.exec(null, "ping\n".getBytes(), List.of("ip", "netns", "exec", ns, "timeout", "5", "socat", "-t1", "-T1", "-", target)).out().strip();
   }
 
   static void sleep(long ms) {
