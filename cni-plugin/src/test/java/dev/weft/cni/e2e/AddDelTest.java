@@ -134,6 +134,37 @@ class AddDelTest {
   }
 
   @Test
+  void bridgeMacStaysPutWhilePodsComeAndGo() {
+    String host = lab.ns("host");
+    Net net = lab.net(host);
+    ObjectNode conf = net.config();
+    Map<String, String> podByVethMac = new java.util.LinkedHashMap<>(); // host veth MAC -> pod
+    Map<String, String> cidByPod = new java.util.HashMap<>();
+    for (int i = 0; i < 4; i++) {
+      String pod = lab.ns("m" + i);
+      JsonNode r = net.add("mac" + i, pod).config(conf).ok();
+      podByVethMac.put(Obs.link(host, r.at("/interfaces/1/name").asText()).get("address").asText(), pod);
+      cidByPod.put(pod, "mac" + i);
+    }
+    Soft soft = new Soft();
+    for (int round = 0; round < 2; round++) {
+      String mac = Obs.link(host, net.bridge).get("address").asText();
+      // the worst case for a bridge without a MAC of its own: remove the port whose MAC it borrowed
+      String victim = podByVethMac.getOrDefault(mac, podByVethMac.values().iterator().next());
+      podByVethMac.values().remove(victim);
+      String neighbour = podByVethMac.values().iterator().next();
+      soft.yes(Obs.ping(neighbour, net.gateway, 3), "neighbour reaches the gateway before round " + round);
+      net.del(cidByPod.get(victim), victim).config(conf).quiet();
+      soft.eq(mac, Obs.link(host, net.bridge).get("address").asText(), "bridge (gateway) MAC after the DEL of the pod whose host veth"
+          + (podByVethMac.containsKey(mac) ? "" : " lent the bridge its MAC") + " (round " + round + ")");
+      soft.yes(Obs.ping(neighbour, net.gateway, 1), "a neighbour pod reaches the gateway within 1 s of the DEL (round " + round
+          + "): its ARP entry for the gateway went stale");
+    }
+    for (String pod : podByVethMac.values()) net.del(cidByPod.get(pod), pod).config(conf).quiet();
+    soft.done("a Linux bridge without an explicitly set MAC takes its lowest port's MAC; the reference sets one (addr_assign_type 3)");
+  }
+
+  @Test
   void dnsFromTheConfigIsInTheResult() {
     String host = lab.ns("host"), p1 = lab.ns("p1");
     Net net = lab.net(host);

@@ -103,7 +103,7 @@ class BadInputTest {
   void interfaceAlreadyInPodIsCode4AndKeepsIt() {
     String host = lab.ns("host"), pod = lab.ns("pod");
     Net net = lab.net(host);
-    Lab.must(pod, "ip", "link", "add", "eth0", "type", "dummy");
+    Lab.must(pod, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0peer");
     Lab.must(pod, "ip", "addr", "add", "192.0.2.7/24", "dev", "eth0");
     ObjectNode c = net.config();
     c.put("ipMasq", true);

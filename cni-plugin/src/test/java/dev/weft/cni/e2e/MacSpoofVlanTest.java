@@ -45,7 +45,7 @@ class MacSpoofVlanTest {
     ObjectNode conf = net.config();
     conf.put("macspoofchk", true);
     conf.putObject("runtimeConfig").put("mac", "02:42:0a:0b:0c:0d");
-    JsonNode r = net.add("spoof", pod).config(conf).ok();
+    JsonNode r = net.add("msc-7f3a", pod).config(conf).ok();
     Shape.add(r, "1.0.0", net, pod, "eth0");
     String mac = Obs.link(pod, "eth0").get("address").asText();
     assertEquals("02:42:0a:0b:0c:0d", mac, "runtimeConfig.mac honoured");
@@ -61,10 +61,10 @@ class MacSpoofVlanTest {
     Lab.in(host, "ip", "neigh", "flush", "dev", net.bridge);
     assertTrue(Obs.ping(pod, net.gateway, 3), "back on the original MAC it works again");
 
-    net.del("spoof", pod).config(conf).quiet();
+    net.del("msc-7f3a", pod).config(conf).quiet();
     String rules = Obs.rules(host);
     assertFalse(rules.contains("02:42:0a:0b:0c:0d"), "mac spoof rule left after DEL:\n" + rules);
-    assertFalse(rules.contains("spoof"), "rule naming the container left after DEL:\n" + rules);
+    assertFalse(rules.contains("msc-7f3a"), "rule naming the container left after DEL:\n" + rules);
   }
 
   @Test

@@ -49,6 +49,8 @@ class YardstickTest {
     JsonNode port = Obs.bridgePort(net.host, veth);
     m.put("bridge addresses", Obs.addrs4(net.host, net.bridge));
     m.put("bridge mtu", br == null ? null : br.path("mtu").asInt());
+    m.put("bridge mac fixed (addr_assign_type 3, not following its ports)",
+        Lab.must(net.host, "cat", "/sys/class/net/" + net.bridge + "/addr_assign_type").strip());
     m.put("bridge up", br != null && AddDelTest.flags(br).contains("UP"));
     m.put("pod addresses", Obs.addrs4(pod, "eth0"));
     m.put("pod routes", Obs.routes4(pod));
@@ -87,6 +89,7 @@ class YardstickTest {
     for (ObjectNode c : List.of(refConf, weftConf)) {
       c.put("cniVersion", version);
       c.put("mtu", 1400);
+      c.put("hairpinMode", true); // the reference defaults to off, weft to on: compare like with like
       Net.ipam(c).putArray("routes").addObject().put("dst", "172.30.0.0/16");
     }
     JsonNode refResult = ref.add("yard", refPod).binary("bridge").config(refConf).ok();
