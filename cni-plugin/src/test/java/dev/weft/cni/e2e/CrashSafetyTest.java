@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
 @RootTest
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CrashSafetyTest {
-  static final int RUNS = 10;
+  static final int RUNS = 12;
   private Lab lab;
   private String host;
   private Net net;
@@ -54,9 +54,12 @@ class CrashSafetyTest {
     Exec.Out o = net.add("calibrate", pod).config(conf).run();
     CniAssert.success(o);
     net.del("calibrate", pod).config(conf).quiet();
-    long span = Math.max(150, o.millis());
+    long span = Math.max(300, o.millis() + 20);
     List<Long> d = new ArrayList<>();
-    for (int k = 0; k < RUNS; k++) d.add(5 + span * k / (RUNS - 1) + ThreadLocalRandom.current().nextLong(0, 8));
+    int half = RUNS / 2;
+    // half over 5-150 ms (mostly JVM start), half over the rest of the run where the kernel is changed
+    for (int k = 0; k < half; k++) d.add(5 + 145L * k / (half - 1) + ThreadLocalRandom.current().nextLong(0, 8));
+    for (int k = 1; k <= RUNS - half; k++) d.add(150 + (span - 150) * k / (RUNS - half) + ThreadLocalRandom.current().nextLong(0, 8));
     System.out.println("a whole ADD takes " + o.millis() + " ms; kill delays " + d);
     return d;
   }
@@ -89,6 +92,19 @@ class CrashSafetyTest {
     assertFalse(rules.contains("18282"), "hostPort rule left " + ctx + ":\n" + rules);
   }
 
+  /** Nothing the killed plugin started (nft, iptables-restore, an IPAM plugin) lives on in the host namespace. */
+  private void assertNoOrphans(String ctx) throws InterruptedException {
+    String pids = "";
+    for (int i = 0; i < 30; i++) {
+      pids = dev.weft.kernel.testing.Sh.runQuietly("ip", "netns", "pids", host).strip();
+      if (pids.isEmpty()) return;
+      Thread.sleep(100);
+    }
+    StringBuilder b = new StringBuilder();
+    for (String pid : pids.split("\\s+")) b.append("\n  ").append(pid).append(": ").append(Exec.read(java.nio.file.Path.of("/proc", pid, "cmdline")).replace('\0', ' '));
+    throw new AssertionError("processes left running in the host namespace " + ctx + ":" + b);
+  }
+
   private void addAgainWorks(String pod, String cid, String ctx) {
     JsonNode r = net.add(cid, pod).config(conf).ok();
     String cidr = Shape.add(r, "1.1.0", net, pod, "eth0");
@@ -111,6 +127,7 @@ class CrashSafetyTest {
       seen.add(delay + " ms: " + leftovers(pod, cid));
       net.del(cid, pod).config(conf).quiet();
       assertClean(pod, cid, ctx);
+      assertNoOrphans(ctx);
       addAgainWorks(pod, cid, ctx);
     }
     System.out.println("left by killed ADDs before DEL:\n  " + String.join("\n  ", seen));
@@ -131,6 +148,7 @@ class CrashSafetyTest {
       seen.add(delay + " ms: " + leftovers(pod, cid));
       net.call("GC").config(GcTest.gcConfig(conf)).quiet();
       assertClean(pod, cid, ctx, false);
+      assertNoOrphans(ctx);
       addAgainWorks(lab.ns("r" + k), cid, ctx); // a runtime re-creates the sandbox
     }
     System.out.println("left by killed ADDs before GC:\n  " + String.join("\n  ", seen));
