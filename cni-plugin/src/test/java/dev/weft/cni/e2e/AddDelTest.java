@@ -165,6 +165,23 @@ class AddDelTest {
   }
 
   @Test
+  void unreachableAgentSocketFallsBackToTheJvmPlugin() throws Exception {
+    String host = lab.ns("host"), p1 = lab.ns("p1");
+    Net net = lab.net(host);
+    ObjectNode conf = net.config();
+    java.nio.file.Path notListening = lab.file("agent.sock");
+    java.nio.file.Files.writeString(notListening, ""); // exists, but nobody accepts connections on it
+    for (String socket : List.of(lab.file("no-agent.sock").toString(), notListening.toString())) {
+      conf.put("agentSocket", socket);
+      JsonNode r = net.add("fb", p1).config(conf).ok();
+      assertEquals(List.of(Shape.add(r, "1.0.0", net, p1, "eth0")), Obs.addrs4(p1, "eth0"), "agentSocket " + socket);
+      net.del("fb", p1).config(conf).quiet();
+      assertEquals(Map.of(), net.ipFiles());
+      assertEquals(Set.of("lo"), Obs.linkNames(p1));
+    }
+  }
+
+  @Test
   void dnsFromTheConfigIsInTheResult() {
     String host = lab.ns("host"), p1 = lab.ns("p1");
     Net net = lab.net(host);
