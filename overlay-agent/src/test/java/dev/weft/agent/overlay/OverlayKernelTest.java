@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weft.agent.overlay.OverlayLab.Node;
+import dev.weft.kernel.NetNs;
 import dev.weft.kernel.testing.RootTest;
 import dev.weft.kernel.testing.Sh;
 import java.io.BufferedReader;
@@ -163,6 +164,21 @@ class OverlayKernelTest {
     OutputStream out = client.getOutputStream();
     var in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
     assertEquals("before", echo(out, in, "before"));
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    var echoed = new java.util.concurrent.atomic.AtomicInteger();
+    var broken = new java.util.concurrent.atomic.AtomicReference<Throwable>();
+    Thread stream = Thread.ofPlatform().start(() -> { // continuous request/response traffic across the restart
+      try {
+        while (!stop.get()) {
+          String line = "line " + echoed.get();
+          if (!line.equals(echo(out, in, line))) throw new AssertionError("stream broken at " + line);
+          echoed.incrementAndGet();
+          Thread.sleep(5);
+        }
+      } catch (Throwable e) {
+        broken.set(e);
+      }
+    });
     ReconcileReport[] rep = new ReconcileReport[2];
     List<String> events = KernelEvents.during(lab.node(1).ns(), DEV, () -> {
       for (int i = 0; i < 2; i++) {
@@ -174,6 +190,10 @@ class OverlayKernelTest {
         assertFalse(new EgressMasquerade(n.path(), n.config()).reconcile());
       }
     });
+    stop.set(true);
+    stream.join(10_000);
+    assertEquals(null, broken.get());
+    assertTrue(echoed.get() > 0);
     assertEquals(List.of(), events);
     assertEquals(0, rep[0].writes(), rep[0].toString());
     assertEquals(0, rep[1].writes(), rep[1].toString());
@@ -268,6 +288,21 @@ class OverlayKernelTest {
     assertTrue(e.reconcile());
     assertFalse(e.reconcile());
     assertEquals(n.underlayIp(), tcpAsk(n.pods().getFirst().ns(), OverlayLab.EXTERNAL_IP));
+  }
+
+  @Test
+  @Order(11)
+  void anAgentRunningInsideTheNodeNamespaceSeesTheSameState() {
+    Node n = lab.node(2);
+    List<String> events = KernelEvents.during(n.ns(), DEV, () -> NetNs.run(n.path(), () -> {
+      try (var r = new OverlayReconciler(null, n.config())) { // netns null: the calling thread's, as under `ip netns exec`
+        assertEquals(reconcilers.get(n.name()).self(), r.self());
+        ReconcileReport rep = r.reconcile(all);
+        assertEquals(0, rep.writes(), rep.toString());
+        assertFalse(new EgressMasquerade(null, n.config()).reconcile());
+      }
+    }));
+    assertEquals(List.of(), events);
   }
 
   // ------------------------------------------------------------------------------- observers
