@@ -92,7 +92,8 @@ class HostPortKernelTest {
     assertTrue(conntrack(t.host).contains("sport=40000"), conntrack(t.host));
     // ...and would stick to the host after the mapping appears, unless add clears it
     ports.add(POD1, MAPPINGS, List.of(NatTopology.POD1_4));
-    assertEquals("pod1 192.168.77.2", strip(udp(t.outside, HOST4, 5353, 40000)));
+    String before = conntrack(t.host);
+    assertEquals("pod1 192.168.77.2", strip(udp(t.outside, HOST4, 5353, 40000)), () -> "conntrack after add: " + before + "\nnow: " + conntrack(t.host));
     assertTrue(conntrack(t.host).contains("src=10.77.0.2"), conntrack(t.host));
 
     ports.remove(POD1);

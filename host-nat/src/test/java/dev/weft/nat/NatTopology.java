@@ -135,18 +135,18 @@ final class NatTopology implements AutoCloseable {
    */
   static String udp(String ns, String addr, int port, int sourcePort) {
     String r = "";
-    for (int i = 0; i < 3 && r.isEmpty(); i++) r = udpOnce(ns, addr, port, sourcePort);
+    for (int i = 0; i < 3 && r.isEmpty(); i++) r = udpOnce(ns, addr, port, sourcePort, 2);
     return r;
   }
 
   /** One try: "" when nothing answered within a second. */
   static String udpSilent(String ns, String addr, int port, int sourcePort) {
-    return udpOnce(ns, addr, port, sourcePort);
+    return udpOnce(ns, addr, port, sourcePort, 1);
   }
 
-  private static String udpOnce(String ns, String addr, int port, int sourcePort) {
+  private static String udpOnce(String ns, String addr, int port, int sourcePort, int waitSeconds) {
     String target = (addr.contains(":") ? "UDP6:[" + addr + "]:" : "UDP4:" + addr + ":") + port + (sourcePort > 0 ? ",sourceport=" + sourcePort + ",reuseaddr" : "");
-    return Sh.exec(null, "ping\n".getBytes(), List.of("ip", "netns", "exec", ns, "timeout", "5", "socat", "-t1", "-T1", "-", target)).out().strip();
+    return Sh.exec(null, "ping\n".getBytes(), List.of("ip", "netns", "exec", ns, "timeout", "5", "socat", "-t" + waitSeconds, "-T" + waitSeconds, "-", target)).out().strip();
   }
 
   static void sleep(long ms) {
