@@ -210,6 +210,19 @@ class EtcdClusterStoreTest {
         }
     }
 
+    @Test
+    void factoryOpensTheConfiguredDatastore() {
+        try (ClusterStore opened = ClusterStores.open(StoreConfig.etcd(ETCD.endpoints(), prefix))) {
+            assertEquals("etcd " + ETCD.endpoint() + " " + prefix, opened.describe());
+            opened.create(node("via-factory"));
+            assertTrue(store.get(Node.class, null, "via-factory").isPresent());
+        }
+        assertEquals(StoreConfig.Datastore.KUBERNETES, StoreConfig.Datastore.parse("Kubernetes"));
+        var e = assertThrows(IllegalArgumentException.class, () -> StoreConfig.Datastore.parse("consul"));
+        assertEquals("unknown datastore 'consul' (etcd or kubernetes)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> StoreConfig.etcd(List.of(), null));
+    }
+
     private void compact(long revision) {
         try (var client = io.etcd.jetcd.Client.builder().endpoints(ETCD.endpoint()).build()) {
             client.getKVClient().compact(revision, io.etcd.jetcd.options.CompactOption.builder().withCompactPhysical(true).build()).join();
