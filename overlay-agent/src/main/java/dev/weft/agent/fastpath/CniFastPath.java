@@ -30,14 +30,20 @@ import java.util.function.Consumer;
  */
 public final class CniFastPath implements AutoCloseable {
   private final Path socket;
+  private final Path netns;
   private final Consumer<String> log;
   private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
   private final AtomicLong served = new AtomicLong();
   private ServerSocketChannel server;
   private Thread acceptor;
 
-  public CniFastPath(Path socket, Consumer<String> log) {
+  /**
+   * @param netns where invocations run: null = the agent's own namespace (the node's, in
+   *     production); tests pass a throw-away namespace
+   */
+  public CniFastPath(Path socket, Path netns, Consumer<String> log) {
     this.socket = socket;
+    this.netns = netns;
     this.log = log;
   }
 
@@ -75,7 +81,8 @@ public final class CniFastPath implements AutoCloseable {
       OutputStream out = Channels.newOutputStream(ch);
       FastPathResponse answer;
       try {
-        answer = invoke(FastPathRequest.read(in));
+        FastPathRequest req = FastPathRequest.read(in);
+        answer = netns == null ? invoke(req) : dev.weft.kernel.NetNs.call(netns, () -> invoke(req));
       } catch (FastPathRequest.MalformedRequestException e) {
         answer = error(4, "malformed fast-path request: " + e.getMessage());
       }
