@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code weft}: the operator's command line. */
 @Command(name = "weft", mixinStandardHelpOptions = true, version = "weft 0.1.0",
     description = "weft container networking: install, inspect and run the lab.",
-    subcommands = {InstallCniCommand.class})
+    subcommands = {InstallCniCommand.class, LabCommand.class})
 public final class WeftMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

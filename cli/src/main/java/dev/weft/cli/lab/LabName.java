@@ -1,0 +1,14 @@
+package dev.weft.cli.lab;
+
+import dev.weft.lab.Lab;
+import picocli.CommandLine.Option;
+
+/** {@code --name LAB}, shared by every lab subcommand. */
+public final class LabName {
+  @Option(names = "--name", paramLabel = "LAB", defaultValue = "weft", description = "lab name (default: ${DEFAULT-VALUE})")
+  String name;
+
+  Lab lab() {
+    return new Lab(name);
+  }
+}

@@ -1,0 +1,456 @@
+package dev.weft.lab;
+
+import dev.weft.kernel.FileLock;
+import dev.weft.kernel.NetNs;
+import dev.weft.kernel.Rtnl;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The lab's operations behind {@code weft lab ...}: {@link #up}, {@link #down}, {@link #status},
+ * {@link #addPod}, {@link #deletePod}, {@link #exec}, {@link #hint}. Failures the user can act on are
+ * {@link LabException}s with a one-line message.
+ */
+public final class Lab {
+  private final LabPaths paths;
+
+  public Lab(String name) {
+    this.paths = new LabPaths(name == null ? LabPaths.DEFAULT_LAB : name);
+  }
+
+  public LabPaths paths() {
+    return paths;
+  }
+
+  public String name() {
+    return paths.lab();
+  }
+
+  /** How {@link #up} finds its binaries. {@code agent} null = {@code <dist>/bin/weft-agent}. */
+  public record UpOptions(int nodes, Path dist, Path agent, Duration timeout, int pods) {}
+
+  // ------------------------------------------------------------------------------------------ up
+
+  public LabStatus up(UpOptions o, PrintStream out) {
+    if (isUp()) {
+      throw new LabException("lab " + name() + " is already up (" + LabConfig.read(paths).nodes().size()
+          + " nodes): see 'weft lab status" + nameFlag() + "', or 'weft lab down" + nameFlag() + "' first");
+    }
+    if (hasLeftovers())
+      throw new LabException("lab " + name() + " has leftovers of an earlier run (" + describeLeftovers()
+          + "): run 'weft lab down" + nameFlag() + "' first");
+    Path dist = o.dist();
+    if (dist == null) throw new LabException("cannot find the weft distribution: run through dist/bin/weft (WEFT_HOME) or pass --dist");
+    Path cni = dist.resolve("bin").resolve("weft-cni");
+    if (!Files.isExecutable(cni)) throw new LabException("no weft-cni at " + cni + ": run 'make build' first");
+    Path agent = o.agent() != null ? o.agent() : dist.resolve("bin").resolve("weft-agent");
+    if (!Files.isExecutable(agent)) throw new LabException("no weft-agent at " + agent + ": run 'make build' first (or pass --agent)");
+    if (which("etcd") == null) throw new LabException("etcd is not installed (Debian package etcd-server; 'make deps' installs it)");
+    if (which("setsid") == null) throw new LabException("setsid is not installed (Debian package util-linux)");
+    LabConfig cfg = LabConfig.plan(paths, o.nodes(), dist.toAbsolutePath().normalize(), agent.toAbsolutePath().normalize());
+    long t0 = System.nanoTime();
+    try {
+      Files.createDirectories(paths.podsDir());
+      Files.createDirectories(paths.logsDir());
+      for (LabConfig.Node n : cfg.nodes()) {
+        Files.createDirectories(paths.cniConfDir(n.name()));
+        Files.createDirectories(paths.agentStateDir(n.name()));
+        Files.createDirectories(paths.ipamDataDir(n.name()));
+      }
+      cfg.write(paths);
+      Topology.create(paths, cfg);
+      out.printf("lab %s: underlay %s (etcd %s), %d nodes, external client %s%n", name(), cfg.underlayCidr(),
+          cfg.etcdEndpoint(), cfg.nodes().size(), cfg.extIp());
+      startSupervisor();
+      out.printf("waiting for etcd and %d weft-agents ...%n", cfg.nodes().size());
+      waitReady(cfg, o.timeout());
+      out.printf("ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      for (int i = 1; i <= o.pods(); i++) {
+        LabConfig.Node n = cfg.nodes().get((i - 1) % cfg.nodes().size());
+        LabPod p = addPod("web-" + i, n.name(), List.of("app=web"));
+        out.printf("pod %s on %s: %s%n", p.name(), p.node(), p.ip());
+      }
+    } catch (RuntimeException | IOException e) {
+      String msg = e instanceof LabException ? e.getMessage() : String.valueOf(e.getMessage() == null ? e : e.getMessage());
+      dumpLogs(System.err);
+      try {
+        down(null);
+      } catch (RuntimeException suppressed) {
+        msg += " (and the clean-up failed: " + suppressed.getMessage() + ")";
+      }
+      throw new LabException("lab up failed: " + msg + "; everything it made is removed again", e);
+    }
+    return status();
+  }
+
+  private void startSupervisor() throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(which("setsid").toString());
+    cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Xmx192m",
+        "-XX:MaxMetaspaceSize=128m", "--enable-native-access=ALL-UNNAMED", "-Dweft.lab=" + name()));
+    for (String k : List.of("jna.boot.library.path", "jna.nosys", "jna.nounpack", "jna.noclasspath")) {
+      String v = System.getProperty(k);
+      if (v != null) cmd.add("-D" + k + "=" + v);
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("weft.lab.classpath", System.getProperty("java.class.path")));
+    cmd.add(Supervisor.class.getName());
+    cmd.add(paths.stateDir().toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.redirectInput(new File("/dev/null"));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(paths.supervisorLog().toFile()));
+    NetNs.call(NetNs.path(paths.underlayNs()), pb::start);
+  }
+
+  private void waitReady(LabConfig cfg, Duration timeout) {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    long started = System.currentTimeMillis();
+    while (true) {
+      SupervisorView sv = SupervisorView.read(paths);
+      if (sv != null && sv.alive() && sv.etcdReady() && cfg.nodes().stream().allMatch(n -> sv.agentReady(n.name()))) return;
+      if (System.currentTimeMillis() - started > 5000 && (sv == null || !sv.alive()))
+        throw new LabException("the lab supervisor is not running (see " + paths.supervisorLog() + ")");
+      if (System.currentTimeMillis() > deadline) {
+        List<String> notReady = new ArrayList<>();
+        if (sv == null || !sv.etcdReady()) notReady.add("etcd");
+        for (LabConfig.Node n : cfg.nodes()) if (sv == null || !sv.agentReady(n.name())) notReady.add("weft-agent on " + n.name());
+        throw new LabException("not ready after " + timeout.toSeconds() + " s: " + String.join(", ", notReady));
+      }
+      Procs.sleep(200);
+    }
+  }
+
+  private void dumpLogs(PrintStream err) {
+    try (Stream<Path> s = Files.isDirectory(paths.stateDir()) ? Files.walk(paths.stateDir(), 2) : Stream.empty()) {
+      for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList()) {
+        List<String> lines = Files.readAllLines(f);
+        if (lines.isEmpty()) continue;
+        err.println("--- last lines of " + f);
+        lines.subList(Math.max(0, lines.size() - 8), lines.size()).forEach(l -> err.println("  " + l));
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // best effort
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- down
+
+  /** Removes everything of the lab that exists, whatever state it is in. Returns a one-line summary. */
+  public String down(PrintStream out) {
+    Set<Long> self = Procs.selfAndAncestors();
+    // 1. the supervisor first, so that nothing is restarted behind our back
+    List<Long> supervisors = new ArrayList<>();
+    for (Procs.Proc p : Procs.all())
+      if (!self.contains(p.pid()) && paths.carriesMarker(p.args()) && p.args().contains(Supervisor.class.getName())) supervisors.add(p.pid());
+    List<Long> stopped = new ArrayList<>(Procs.terminate(supervisors, 8000));
+    // 2. whatever still runs in a lab namespace or carries the marker
+    List<String> namespaces = Topology.existingNamespaces(paths);
+    Map<Long, String> inodes = new LinkedHashMap<>();
+    for (String ns : namespaces) inodes.put(Procs.netnsInode(NetNs.path(ns)), ns);
+    List<Long> rest = new ArrayList<>();
+    for (Procs.Proc p : Procs.all())
+      if (!self.contains(p.pid()) && (inodes.containsKey(p.netnsInode()) || paths.carriesMarker(p.args()))) rest.add(p.pid());
+    stopped.addAll(Procs.terminate(rest, 3000));
+    // 3. namespaces (pods, nodes, ext, underlay: their links go with them)
+    List<String> failures = new ArrayList<>();
+    for (String ns : namespaces) {
+      try {
+        Topology.deleteNamespace(ns);
+      } catch (RuntimeException e) {
+        failures.add(e.getMessage());
+      }
+    }
+    // 4. files
+    boolean hadState = Files.exists(paths.stateDir());
+    try {
+      deleteTree(paths.stateDir());
+    } catch (IOException e) {
+      failures.add("delete " + paths.stateDir() + ": " + e.getMessage());
+    }
+    if (!failures.isEmpty()) throw new LabException("lab " + name() + " down incomplete: " + String.join("; ", failures));
+    String summary = !hadState && namespaces.isEmpty() && stopped.isEmpty()
+        ? "lab " + name() + " is not up (nothing to remove)"
+        : "lab " + name() + " is down: stopped " + stopped.size() + " processes, deleted " + namespaces.size() + " namespaces and "
+            + paths.stateDir();
+    if (out != null) out.println(summary);
+    return summary;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) return;
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- status
+
+  /** True when the lab's config exists (up succeeded or is under way). */
+  public boolean isUp() {
+    return Files.exists(paths.labFile());
+  }
+
+  private boolean hasLeftovers() {
+    return Files.exists(paths.stateDir()) || !Topology.existingNamespaces(paths).isEmpty() || !markedProcesses().isEmpty();
+  }
+
+  private String describeLeftovers() {
+    List<String> parts = new ArrayList<>();
+    int ns = Topology.existingNamespaces(paths).size();
+    if (ns > 0) parts.add(ns + " namespaces");
+    int pr = markedProcesses().size();
+    if (pr > 0) parts.add(pr + " processes");
+    if (Files.exists(paths.stateDir())) parts.add(paths.stateDir().toString());
+    return String.join(", ", parts);
+  }
+
+  private List<Long> markedProcesses() {
+    Set<Long> self = Procs.selfAndAncestors();
+    return Procs.all().stream().filter(p -> !self.contains(p.pid()) && paths.carriesMarker(p.args())).map(Procs.Proc::pid).toList();
+  }
+
+  private LabConfig requireUp() {
+    if (!isUp()) throw new LabException("lab " + name() + " is not up: start it with 'weft lab up" + nameFlag() + "'");
+    return LabConfig.read(paths);
+  }
+
+  public LabStatus status() {
+    return LabStatus.read(paths, requireUp());
+  }
+
+  // ---------------------------------------------------------------------------------------- pods
+
+  public LabPod addPod(String name, String node, List<String> labelArgs) {
+    LabConfig cfg = requireUp();
+    LabPod.checkName(name);
+    LabConfig.Node n = cfg.node(node);
+    Map<String, String> labels = LabPod.parseLabels(labelArgs);
+    SupervisorView sv = SupervisorView.read(paths);
+    if (sv == null || !sv.alive())
+      throw new LabException("the supervisor of lab " + name() + " is not running (see " + paths.supervisorLog() + "): 'weft lab down"
+          + nameFlag() + "' and up again");
+    LabPod pod;
+    try (FileLock lock = FileLock.exclusive(paths.lockFile())) {
+      if (Files.exists(paths.podFile(name))) {
+        LabPod old = LabPod.fromJson(J.read(paths.podFile(name)));
+        throw new LabException("pod " + name + " already exists (on " + old.node() + ", " + old.ip() + ")");
+      }
+      if (Files.exists(NetNs.path(paths.podNs(name))))
+        throw new LabException("pod " + name + " already exists (namespace " + paths.podNs(name) + ")");
+      Path conflist = ConflistInvoker.findConflist(paths.cniConfDir(node));
+      if (conflist == null)
+        throw new LabException("node " + node + " has no CNI config yet (its weft-agent is not ready): see 'weft lab status" + nameFlag() + "'");
+      byte[] conf = Files.readAllBytes(conflist);
+      Path ns = NetNs.create(paths.podNs(name));
+      String containerId = HexFormat.of().formatHex(randomBytes(32));
+      String uid = UUID.randomUUID().toString();
+      ConflistInvoker.Attachment att = attachment(name, uid, containerId, ns);
+      ConflistInvoker cni = invoker(n);
+      Map<String, Object> result;
+      try {
+        try (Rtnl r = Rtnl.openIn(ns)) {
+          Topology.loUp(r);
+        }
+        result = cni.add(conf, att);
+      } catch (CniException | RuntimeException e) {
+        try {
+          cni.del(conf, att);
+        } catch (CniException | RuntimeException ignored) {
+          // ADD rolls back on its own; this DEL is the runtime's usual belt and braces
+        }
+        Topology.deleteNamespace(paths.podNs(name));
+        throw new LabException("pod " + name + ": CNI ADD on " + node + " failed: " + e.getMessage());
+      }
+      String ip = firstIp(result);
+      pod = new LabPod(name, node, paths.podNs(name), ip, labels, containerId, uid, System.currentTimeMillis());
+      pod.write(paths);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    waitServing(name, true, 15_000);
+    return pod;
+  }
+
+  public void deletePod(String name) {
+    LabConfig cfg = requireUp();
+    String failure = null;
+    try (FileLock lock = FileLock.exclusive(paths.lockFile())) {
+      if (!Files.exists(paths.podFile(name))) {
+        List<String> names = LabPod.readAll(paths).stream().map(LabPod::name).toList();
+        throw new LabException("pod " + name + " does not exist (pods: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
+      }
+      LabPod pod = LabPod.fromJson(J.read(paths.podFile(name)));
+      Files.delete(paths.podFile(name));
+      waitServing(name, false, 5_000); // the supervisor closes the pod's sockets (they would keep the namespace alive)
+      Path ns = NetNs.path(pod.netns());
+      ConflistInvoker.Attachment att = attachment(name, pod.uid(), pod.containerId(), Files.exists(ns) ? ns : null);
+      Path conflist = ConflistInvoker.findConflist(paths.cniConfDir(pod.node()));
+      try {
+        invoker(cfg.node(pod.node())).del(conflist == null ? null : Files.readAllBytes(conflist), att);
+      } catch (CniException | RuntimeException e) {
+        failure = e.getMessage();
+      }
+      Topology.deleteNamespace(pod.netns());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (failure != null) throw new LabException("pod " + name + " removed, but CNI DEL failed: " + failure);
+  }
+
+  private ConflistInvoker invoker(LabConfig.Node n) {
+    LabConfig cfg = LabConfig.read(paths);
+    return new ConflistInvoker(List.of(cfg.dist().resolve("bin")), NetNs.path(n.netns()), paths.cniCacheDir(),
+        Map.of("WEFT_CNI_LOG", paths.nodeDir(n.name()).resolve("cni.log").toString()), Duration.ofSeconds(60));
+  }
+
+  /** What containerd's CRI passes: CNI_ARGS with the pod's namespace, name, sandbox and uid. */
+  private static ConflistInvoker.Attachment attachment(String pod, String uid, String containerId, Path ns) {
+    Map<String, String> args = new LinkedHashMap<>();
+    args.put("K8S_POD_NAMESPACE", LabPod.NAMESPACE);
+    args.put("K8S_POD_NAME", pod);
+    args.put("K8S_POD_INFRA_CONTAINER_ID", containerId);
+    args.put("K8S_POD_UID", uid);
+    return new ConflistInvoker.Attachment(containerId, ns, "eth0", args, Map.of());
+  }
+
+  private static String firstIp(Map<String, Object> result) {
+    for (Object o : J.list(result.get("ips"))) {
+      String a = J.str(J.map(o), "address");
+      if (a != null) return a.contains("/") ? a.substring(0, a.indexOf('/')) : a;
+    }
+    throw new LabException("the CNI result has no IP address: " + result);
+  }
+
+  private void waitServing(String pod, boolean serving, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (System.currentTimeMillis() < deadline) {
+      SupervisorView sv = SupervisorView.read(paths);
+      if (sv == null || !sv.alive()) {
+        if (serving) throw new LabException("pod " + pod + " is wired but the lab supervisor is not running to serve it");
+        return;
+      }
+      if (serving ? sv.podServing(pod) : !sv.podKnown(pod)) return;
+      if (serving && sv.podError(pod) != null) throw new LabException("pod " + pod + ": " + sv.podError(pod));
+      Procs.sleep(50);
+    }
+    if (serving) throw new LabException("pod " + pod + " is wired but not answering after " + timeoutMillis / 1000 + " s (see " + paths.supervisorLog() + ")");
+  }
+
+  // ---------------------------------------------------------------------------------------- exec
+
+  /** The namespace a name designates: a pod, a node, {@code ext} or {@code underlay}. */
+  public String namespaceOf(String target) {
+    LabConfig cfg = requireUp();
+    if (target.equals("ext")) return paths.extNs();
+    if (target.equals("underlay")) return paths.underlayNs();
+    if (cfg.hasNode(target)) return paths.nodeNs(target);
+    if (Files.exists(paths.podFile(target))) return LabPod.fromJson(J.read(paths.podFile(target))).netns();
+    List<String> names = new ArrayList<>(LabPod.readAll(paths).stream().map(LabPod::name).toList());
+    cfg.nodes().forEach(n -> names.add(n.name()));
+    names.add("ext");
+    throw new LabException(target + " is not a pod, a node or ext of lab " + name() + " (one of: " + String.join(", ", names) + ")");
+  }
+
+  /** Runs a command inside the target's namespace with this process's terminal; returns its exit code. */
+  public int exec(String target, List<String> command) {
+    if (command.isEmpty()) throw new LabException("nothing to run: weft lab exec " + target + " -- CMD...");
+    Path ns = NetNs.path(namespaceOf(target));
+    ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    Process p;
+    try {
+      p = NetNs.call(ns, pb::start);
+    } catch (UncheckedIOException e) {
+      throw new LabException("cannot run " + command.getFirst() + " in " + target + ": " + rootMessage(e));
+    }
+    while (true) {
+      try {
+        return p.waitFor();
+      } catch (InterruptedException e) {
+        p.destroy();
+      }
+    }
+  }
+
+  private static String rootMessage(Throwable e) {
+    while (e.getCause() != null) e = e.getCause();
+    String m = e.getMessage();
+    int i = m == null ? -1 : m.indexOf("error=");
+    return i >= 0 ? m.substring(i) : String.valueOf(m);
+  }
+
+  // ---------------------------------------------------------------------------------------- hint
+
+  /** "What to try next", with the lab's real pod names and addresses. */
+  public String hint() {
+    LabConfig cfg = requireUp();
+    List<LabPod> pods = LabPod.readAll(paths);
+    String f = nameFlag();
+    LabPod a = pods.isEmpty() ? null : pods.getFirst();
+    LabPod b = null, same = null;
+    for (LabPod p : pods) {
+      if (a != null && p != a && !p.node().equals(a.node()) && b == null) b = p;
+      if (a != null && p != a && p.node().equals(a.node()) && same == null) same = p;
+    }
+    StringBuilder s = new StringBuilder("What to try next:\n");
+    s.append("  weft lab status").append(f).append("                      nodes, pod CIDRs, pods, agents (-o json for scripts)\n");
+    if (a == null) {
+      s.append("  weft lab pod add pod-a --node ").append(cfg.nodes().getFirst().name()).append(" --label app=web").append(f).append('\n');
+      s.append("  weft lab pod add pod-b --node ").append(cfg.nodes().getLast().name()).append(" --label app=web").append(f).append('\n');
+      s.append("  then: weft lab exec pod-a -- curl -s http://<pod-b's IP>/     (the pod answers with its name and your address)\n");
+    } else {
+      LabPod other = b != null ? b : same != null ? same : a;
+      String where = b != null ? "across nodes" : other == a ? "itself" : "same node";
+      s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        HTTP %s: pod=%s ... client=<%s's IP>%n", a.name(), f, other.ip(), where, other.name(), a.name()));
+      if (same != null && b != null)
+        s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        same node%n", a.name(), f, same.ip()));
+      s.append(String.format("  weft lab exec %s%s -- socat - UDP:%s:7 <<< hi     UDP echo (TCP: socat - TCP:%s:7)%n", a.name(), f, other.ip(), other.ip()));
+      s.append(String.format("  weft lab exec ext%s -- curl -s http://%s/        from outside the cluster (ext %s)%n", f, a.ip(), cfg.extIp()));
+      s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        pod -> outside, masqueraded to the node's IP%n", a.name(), f, cfg.extIp()));
+      s.append(String.format("  weft lab exec %s%s -- ping -c 3 %s%n", a.name(), f, other.ip()));
+    }
+    s.append(String.format("  weft lab exec %s%s -- ip -d link show; ip route   the node: bridge, VXLAN, routes to other nodes' pods%n", cfg.nodes().getFirst().name(), f));
+    s.append(String.format("  kill -9 <an agent's pid from status>               the lab restarts it, as a DaemonSet would%n"));
+    s.append("  weft lab pod add NAME --node NODE [--label k=v]" + f + " / weft lab pod del NAME" + f + "\n");
+    s.append("  weft lab down").append(f).append("                        remove everything (namespaces, processes, ").append(paths.stateDir()).append(")\n");
+    return s.toString();
+  }
+
+  private String nameFlag() {
+    return name().equals(LabPaths.DEFAULT_LAB) ? "" : " --name " + name();
+  }
+
+  // ---------------------------------------------------------------------------------------- util
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    new SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  static Path which(String exe) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (String dir : (path + ":/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+      if (dir.isEmpty()) continue;
+      Path p = Path.of(dir, exe);
+      if (Files.isExecutable(p)) return p;
+    }
+    return null;
+  }
+}
