@@ -80,8 +80,11 @@ public final class WeftAgent implements AutoCloseable {
         cfg.underlayInterface(), underlay.ip(), lease.subnet().toIpPrefix(), cfg.clusterCidr(), 0);
     overlay = new OverlayReconciler(null, overlayConfig);
     egress = new EgressMasquerade(null, overlayConfig);
+    // the peers must be known before the first reconcile: reconciling against an empty set would
+    // remove every route of a node that is merely restarting
+    leases.all().forEach(l -> peers.apply(new WatchEvent<>(WatchEvent.Type.ADDED, l)));
     leaseWatch = leases.watch(new LeaseEvents());
-    reconcile();
+    reconcile(true);
     CniConflist.write(cfg.conflistPath(), CniConflist.render(cfg, overlayConfig.podCidr(), overlayConfig.mtuFor(underlay.mtu())));
     fastPath = new CniFastPath(cfg.cniSocket(), null, AgentLog::info);
     fastPath.start();
@@ -132,30 +135,35 @@ public final class WeftAgent implements AutoCloseable {
 
   /** Level-triggered: whatever woke us, reconcile the whole desired state. */
   private void loop() {
+    long nextResync = System.nanoTime() + cfg.resync().toNanos();
     while (true) {
+      boolean resync;
       lock.lock();
       try {
-        long waitNanos = cfg.resync().toNanos();
+        long waitNanos = nextResync - System.nanoTime();
         while (!dirty && !stopping && waitNanos > 0) waitNanos = wake.awaitNanos(waitNanos);
         if (stopping) return;
         dirty = false;
+        resync = System.nanoTime() >= nextResync;
       } catch (InterruptedException e) {
         return;
       } finally {
         lock.unlock();
       }
-      reconcile();
+      if (resync) nextResync = System.nanoTime() + cfg.resync().toNanos();
+      reconcile(resync);
     }
   }
 
-  private void reconcile() {
+  /** The overlay on every turn; the egress table (an nft process to check) on start and resync. */
+  private void reconcile(boolean full) {
     lastLoopNanos = System.nanoTime();
     try {
       ReconcileReport report = reconcileTimer.recordCallable(() -> overlay.reconcile(peers.peers()));
       reconcileWrites.increment(report.writes());
-      if (!report.ok()) reconcileErrors.increment();
+      if (!report.ok()) reconcileErrors.increment(report.failures().size() + report.rejected().size());
       if (report.writes() > 0 || !report.ok()) AgentLog.info("reconcile: " + report);
-      egress.reconcile();
+      if (full) egress.reconcile();
     } catch (Exception e) {
       reconcileErrors.increment();
       AgentLog.warn("reconcile failed: " + e.getMessage());
