@@ -402,33 +402,33 @@ public final class Lab {
     LabConfig cfg = requireUp();
     List<LabPod> pods = LabPod.readAll(paths);
     String f = nameFlag();
+    String node1 = cfg.nodes().getFirst().name();
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"weft lab status" + f, "nodes, pod CIDRs, agents (pid, restarts), pods; -o json for scripts"});
     LabPod a = pods.isEmpty() ? null : pods.getFirst();
-    LabPod b = null, same = null;
-    for (LabPod p : pods) {
-      if (a != null && p != a && !p.node().equals(a.node()) && b == null) b = p;
-      if (a != null && p != a && p.node().equals(a.node()) && same == null) same = p;
-    }
-    StringBuilder s = new StringBuilder("What to try next:\n");
-    s.append("  weft lab status").append(f).append("                      nodes, pod CIDRs, pods, agents (-o json for scripts)\n");
     if (a == null) {
-      s.append("  weft lab pod add pod-a --node ").append(cfg.nodes().getFirst().name()).append(" --label app=web").append(f).append('\n');
-      s.append("  weft lab pod add pod-b --node ").append(cfg.nodes().getLast().name()).append(" --label app=web").append(f).append('\n');
-      s.append("  then: weft lab exec pod-a -- curl -s http://<pod-b's IP>/     (the pod answers with its name and your address)\n");
+      rows.add(new String[] {"weft lab pod add pod-a --node " + node1 + " --label app=web" + f, "a pod: a namespace wired by weft-cni"});
+      rows.add(new String[] {"weft lab pod add pod-b --node " + cfg.nodes().getLast().name() + " --label app=web" + f, ""});
+      rows.add(new String[] {"weft lab exec pod-a" + f + " -- curl -s http://<pod-b IP>/", "pods answer with their name and the client they see"});
     } else {
-      LabPod other = b != null ? b : same != null ? same : a;
-      String where = b != null ? "across nodes" : other == a ? "itself" : "same node";
-      s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        HTTP %s: pod=%s ... client=<%s's IP>%n", a.name(), f, other.ip(), where, other.name(), a.name()));
-      if (same != null && b != null)
-        s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        same node%n", a.name(), f, same.ip()));
-      s.append(String.format("  weft lab exec %s%s -- socat - UDP:%s:7 <<< hi     UDP echo (TCP: socat - TCP:%s:7)%n", a.name(), f, other.ip(), other.ip()));
-      s.append(String.format("  weft lab exec ext%s -- curl -s http://%s/        from outside the cluster (ext %s)%n", f, a.ip(), cfg.extIp()));
-      s.append(String.format("  weft lab exec %s%s -- curl -s http://%s/        pod -> outside, masqueraded to the node's IP%n", a.name(), f, cfg.extIp()));
-      s.append(String.format("  weft lab exec %s%s -- ping -c 3 %s%n", a.name(), f, other.ip()));
+      LabPod far = pods.stream().filter(p -> !p.node().equals(a.node())).findFirst().orElse(null);
+      LabPod near = pods.stream().filter(p -> p != a && p.node().equals(a.node())).findFirst().orElse(null);
+      String ex = "weft lab exec " + a.name() + f + " -- ";
+      if (far != null) rows.add(new String[] {ex + "curl -s http://" + far.ip() + "/", "pod to pod across nodes (VXLAN): client=" + a.ip()});
+      if (near != null) rows.add(new String[] {ex + "curl -s http://" + near.ip() + "/", "pod to pod on " + a.node() + " (bridge)"});
+      LabPod t = far != null ? far : near != null ? near : a;
+      rows.add(new String[] {"echo hi | " + ex + "socat - UDP:" + t.ip() + ":7", "UDP echo (TCP:" + t.ip() + ":7 for TCP)"});
+      rows.add(new String[] {ex + "ping -c 2 " + t.ip(), ""});
+      rows.add(new String[] {"weft lab exec ext" + f + " -- curl -s http://" + t.ip() + "/", "from the external client " + cfg.extIp() + " (routed to the node)"});
+      rows.add(new String[] {ex + "curl -s http://" + cfg.extIp() + "/", "pod to outside: ext sees the node's IP (masquerade)"});
     }
-    s.append(String.format("  weft lab exec %s%s -- ip -d link show; ip route   the node: bridge, VXLAN, routes to other nodes' pods%n", cfg.nodes().getFirst().name(), f));
-    s.append(String.format("  kill -9 <an agent's pid from status>               the lab restarts it, as a DaemonSet would%n"));
-    s.append("  weft lab pod add NAME --node NODE [--label k=v]" + f + " / weft lab pod del NAME" + f + "\n");
-    s.append("  weft lab down").append(f).append("                        remove everything (namespaces, processes, ").append(paths.stateDir()).append(")\n");
+    rows.add(new String[] {"weft lab exec " + node1 + f + " -- ip route", "a node: routes to the other nodes' pod CIDRs"});
+    rows.add(new String[] {"kill -9 <agent pid>; weft lab status" + f, "a dead agent is restarted, as a DaemonSet's pod would be"});
+    rows.add(new String[] {"weft lab pod del NAME" + f, ""});
+    rows.add(new String[] {"weft lab down" + f, "remove everything: processes, namespaces, " + paths.stateDir()});
+    int w = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
+    StringBuilder s = new StringBuilder("What to try next:\n");
+    for (String[] r : rows) s.append("  ").append(r[1].isEmpty() ? r[0] : r[0] + " ".repeat(w - r[0].length() + 3) + "# " + r[1]).append('\n');
     return s.toString();
   }
 

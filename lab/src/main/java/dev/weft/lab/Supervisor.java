@@ -266,7 +266,7 @@ public final class Supervisor {
   private PodRegistry registry() {
     if (registry == null && etcdHealthy) {
       try {
-        registry = new EtcdPodRegistry(cfg.etcdEndpoint(), LabConfig.ETCD_PREFIX);
+        registry = new StorePodRegistry(cfg.etcdEndpoint(), LabConfig.ETCD_PREFIX);
       } catch (RuntimeException | LinkageError e) {
         registryError = String.valueOf(e);
       }

@@ -1,36 +1,26 @@
 package dev.weft.lab;
 
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
+import dev.weft.store.ClusterStore;
+import dev.weft.store.ClusterStores;
+import dev.weft.store.StoreConfig;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodIP;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /**
- * Pods in etcd as the weft store lays Kubernetes objects out ({@code <prefix>/pods/<namespace>/<name>}, the
- * object's JSON by fabric8's serialization, no resourceVersion stored): written directly with jetcd.
- *
- * <p>Stop-gap: {@code dev.weft.store.ClusterStore} (being written alongside) will replace the direct etcd calls
- * with {@code store.put(pod)} / {@code store.delete(Pod.class, ns, name)}; {@link #pod} stays as it is.
+ * Lab pods as Kubernetes {@code v1.Pod}s in the cluster store ({@link ClusterStore}: etcd under the agents'
+ * prefix, {@code <prefix>/pods/default/<name>}), where the service proxy and the EndpointSlice controller
+ * find them.
  */
-final class EtcdPodRegistry implements PodRegistry {
-  private final Client client;
-  private final String prefix;
-  private final KubernetesSerialization json = new KubernetesSerialization();
+final class StorePodRegistry implements PodRegistry {
+  private final ClusterStore store;
 
-  EtcdPodRegistry(String endpoint, String prefix) {
-    this.client = Client.builder().endpoints(endpoint).connectTimeout(java.time.Duration.ofSeconds(2)).build();
-    this.prefix = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
-  }
-
-  static String key(String prefix, String name) {
-    return prefix + "/pods/" + LabPod.NAMESPACE + "/" + name;
+  StorePodRegistry(String endpoint, String prefix) {
+    this.store = ClusterStores.open(StoreConfig.etcd(List.of(endpoint), prefix));
   }
 
   /** The Kubernetes object of a lab pod: one container whose ports are the responder's (named for Services). */
@@ -60,29 +50,16 @@ final class EtcdPodRegistry implements PodRegistry {
 
   @Override
   public void put(LabPod p, String hostIp, boolean ready) {
-    byte[] value = json.asJson(pod(p, hostIp, ready)).getBytes(StandardCharsets.UTF_8);
-    try {
-      client.getKVClient().put(bs(key(prefix, p.name())), ByteSequence.from(value)).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("put pod " + p.name() + " into etcd: " + e, e);
-    }
+    store.put(pod(p, hostIp, ready));
   }
 
   @Override
   public void delete(String podName) {
-    try {
-      client.getKVClient().delete(bs(key(prefix, podName))).get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("delete pod " + podName + " from etcd: " + e, e);
-    }
-  }
-
-  private static ByteSequence bs(String s) {
-    return ByteSequence.from(s, StandardCharsets.UTF_8);
+    store.delete(Pod.class, LabPod.NAMESPACE, podName);
   }
 
   @Override
   public void close() {
-    client.close();
+    store.close();
   }
 }
