@@ -52,6 +52,9 @@ class DelRobustnessTest {
     String ip = Obs.ip(Shape.add(r, "1.0.0", net, pod, "eth0"));
     String rules = Obs.rules(host);
     assertTrue(Obs.mentions(rules, ip), "a masquerade rule or element for " + ip + " in the host's ruleset:\n" + rules);
+    String backend = conf.path("ipMasqBackend").asText("nftables");
+    assertEquals(backend.equals("iptables"), Obs.mentions(Obs.iptablesSave(host), ip),
+        "ipMasqBackend " + backend + ": the masquerade is " + (backend.equals("iptables") ? "" : "not ") + "in iptables-save:\n" + rules);
     Exec.Out o = Lab.tcp(pod, ext.extAddr(), 9000);
     assertEquals(0, o.exit(), "pod reaches a server outside the host through masquerade: " + o.describe());
     assertEquals(ext.hostAddr(), o.stdout().strip(), "outside sees the host's address, not the pod's");

@@ -81,6 +81,13 @@ final class Obs {
     return b.toString();
   }
 
+  /** {@code iptables-save} alone: what the iptables (xtables) backend wrote, and nothing of nft-native tables. */
+  static String iptablesSave(String ns) {
+    StringBuilder b = new StringBuilder();
+    Lab.must(ns, "iptables-save").lines().filter(l -> !l.startsWith("#")).forEach(l -> b.append(l).append('\n'));
+    return b.toString();
+  }
+
   /**
    * Host addresses of the /24 {@code prefix} named in rule text (pod IPs in masquerade or DNAT
    * rules), the gateway excepted; subnet-wide prefixes like 10.1.2.0/24 don't count.

@@ -57,6 +57,9 @@ class PortMappingTest {
     lab.server(pod, 8080, "echo pod-says $SOCAT_PEERADDR");
     lab.udpServer(pod, 5353, "echo udp-pod-says $SOCAT_PEERADDR");
 
+    assertEquals(backend.equals("iptables"), Obs.iptablesSave(host).contains("18080"),
+        "ipMasqBackend " + backend + ": hostPort rules " + (backend.equals("iptables") ? "" : "not ") + "in iptables-save:\n"
+            + Obs.rules(host));
     List<String> failures = new ArrayList<>();
     expect(failures, "tcp from another namespace to hostIP:hostPort", Lab.tcp(ext.ns(), ext.hostAddr(), 18080), true);
     expect(failures, "udp from another namespace to hostIP:hostPort", Lab.udp(ext.ns(), ext.hostAddr(), 18053), true);

@@ -111,6 +111,24 @@ class YardstickTest {
   }
 
   @Test
+  void weftIpamIsADropInForHostLocalUnderTheReferenceBridge() {
+    String host = lab.ns("host"), p1 = lab.ns("p1"), p2 = lab.ns("p2");
+    Net net = lab.net(host);
+    ObjectNode conf = net.referenceConfig();
+    Net.ipam(conf).put("type", "weft-ipam");
+    JsonNode r1 = net.add("di1", p1).binary("bridge").config(conf).ok();
+    JsonNode r2 = net.add("di2", p2).binary("bridge").config(conf).ok();
+    String ip1 = Obs.ip(r1.at("/ips/0/address").asText()), ip2 = Obs.ip(r2.at("/ips/0/address").asText());
+    assertEquals(List.of(ip1 + "/24"), Obs.addrs4(p1, "eth0"), "reference bridge applied weft-ipam's address");
+    assertEquals(Map.of(ip1, "di1\r\neth0", ip2, "di2\r\neth0"), net.ipFiles());
+    assertTrue(Obs.ping(p1, ip2, 3));
+    net.del("di1", p1).binary("bridge").config(conf).quiet();
+    assertEquals(Set.of(ip2), net.ipFiles().keySet(), "reference bridge DEL released through weft-ipam");
+    net.del("di2", p2).binary("bridge").config(conf).quiet();
+    assertEquals(Map.of(), net.ipFiles());
+  }
+
+  @Test
   void nodeSwitchesBetweenHostLocalAndWeftIpamWithoutLosingReservations() {
     String host = lab.ns("host"), pa = lab.ns("pa"), pb = lab.ns("pb"), pc = lab.ns("pc");
     Net net = lab.net(host);
