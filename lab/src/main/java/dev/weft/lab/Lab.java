@@ -181,6 +181,11 @@ public final class Lab {
     boolean hadState = Files.exists(paths.stateDir());
     try {
       deleteTree(paths.stateDir());
+      try {
+        Files.deleteIfExists(LabPaths.RUN_ROOT); // only when no other lab is up
+      } catch (java.nio.file.DirectoryNotEmptyException other) {
+        // another lab's state
+      }
     } catch (IOException e) {
       failures.add("delete " + paths.stateDir() + ": " + e.getMessage());
     }

@@ -117,8 +117,8 @@ public final class Supervisor {
     log("stopping: agents, etcd, responders");
     List<Thread> ts = new ArrayList<>();
     for (ManagedProcess a : agents.values()) ts.add(Thread.ofPlatform().start(() -> a.stop(3000)));
+    ts.add(Thread.ofPlatform().start(() -> etcd.stop(3000)));
     for (Thread t : ts) joinQuietly(t);
-    etcd.stop(3000);
     responders.values().forEach(Responder::close);
     if (extResponder != null) extResponder.close();
     if (registry != null) {

@@ -47,7 +47,7 @@ class LabE2ETest {
     dist = Path.of(System.getProperty("weft.dist", "../dist")).toAbsolutePath().normalize();
     assertTrue(Files.isExecutable(dist.resolve("bin/weft-cni")), "run 'make build' first: no " + dist.resolve("bin/weft-cni"));
     Path real = dist.resolve("bin/weft-agent");
-    realAgent = Files.isExecutable(real);
+    realAgent = Files.isExecutable(real) && !Boolean.getBoolean("weft.lab.standin"); // -Dweft.lab.standin=true: test with the stand-in
     if (realAgent) {
       agent = real;
     } else {
