@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JDK := $(shell scripts/find-jdk25 2>/dev/null)
 MVN := JAVA_HOME=$(JDK) mvn -B -q -Dstyle.color=never
 # Debian packages the tests and the lab need (installed when missing; needs root).
-DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server iperf3
+DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl
 
 .PHONY: all build test lab deps check-jdk clean dist bench-cni
 
@@ -23,9 +23,9 @@ test: check-jdk deps build
 	$(MVN) -fae -Dweft.dist=$(CURDIR)/dist -Dsurefire.failIfNoSpecifiedTests=false test
 	@scripts/leak-check
 
-lab: check-jdk
-	@echo "weft lab: not yet — the lab (a multi-node cluster in network namespaces) arrives with the node issue (#3)."
-	@echo "Today: 'make build' then dist/bin/weft-cni / weft-ipam / weft (see README)."
+# a 3-node cluster of network namespaces with 4 pods; prints the status and what to try next
+lab: check-jdk deps build
+	@dist/bin/weft lab up --pods 4
 
 # weft-cni vs the reference bridge+host-local, interleaved ADD/DEL cycles (see bench/RESULTS.md)
 bench-cni: deps build

@@ -96,7 +96,7 @@ public final class WeftAgent implements AutoCloseable {
   }
 
   private ClusterStore connectStore() throws InterruptedException {
-    StoreConfig sc = cfg.datastore().equals("etcd") ? StoreConfig.etcd(cfg.etcdEndpoints(), cfg.etcdPrefix() + "/registry")
+    StoreConfig sc = cfg.datastore().equals("etcd") ? StoreConfig.etcd(cfg.etcdEndpoints(), cfg.etcdPrefix())
         : StoreConfig.kubernetes(cfg.kubeconfig());
     for (long backoff = 250; ; backoff = Math.min(backoff * 2, 5000)) {
       try {
