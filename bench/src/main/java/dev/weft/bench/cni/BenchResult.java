@@ -32,7 +32,7 @@ record BenchResult(
   }
 
   /** A single-process probe (JVM floor, spawn baseline); null nanos when it could not run. */
-  record Probe(String name, List<String> command, long[] nanos, String note) {
+  record Probe(String name, List<String> command, long[] nanos, String note, String description) {
     LatencyStats stats() {
       return nanos == null || nanos.length == 0 ? null : new LatencyStats(nanos);
     }

@@ -81,7 +81,7 @@ final class BenchRunner {
     String floorNote = null;
     if (opts.floor()) {
       try {
-        floor = FloorProbe.jvmFloor(opts.dist().resolve("bin/weft-cni"), opts.dist(), work);
+        floor = FloorProbe.forDist(opts.dist(), work);
         CniInvocation.Outcome o = floor.run();
         if (!o.ok()) throw new IOException("the floor launcher failed: " + o.describe());
         if (!o.stderr().isBlank()) notes.add("floor JVM printed on stderr (AOT cache not used?): " + o.stderr().strip());
@@ -155,16 +155,16 @@ final class BenchRunner {
       sides.add(new BenchResult.Side(c.side(), rs, trace, lines, leftovers(c.side()), firstFailure.get(c)));
     }
     BenchResult.Probe floorR = floor == null
-        ? new BenchResult.Probe("floor", List.of(), null, floorNote == null ? "skipped (--no-floor)" : floorNote)
+        ? new BenchResult.Probe("floor", List.of(), null, floorNote == null ? "skipped (--no-floor)" : floorNote, null)
         : probe(floor, probeNanos);
-    BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, "skipped (--no-floor)") : probe(spawn, probeNanos);
+    BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, "skipped (--no-floor)", null) : probe(spawn, probeNanos);
     machine.put("loadavgEnd", Machine.loadavg());
     return new BenchResult(start, Instant.now(), commandLine, opts, machine, sides, floorR, spawnR, notes);
   }
 
   private static BenchResult.Probe probe(FloorProbe p, Map<Object, List<Long>> nanos) {
     long[] v = nanos.getOrDefault(p, List.of()).stream().mapToLong(Long::longValue).toArray();
-    return new BenchResult.Probe(p.name(), p.command(), v, null);
+    return new BenchResult.Probe(p.name(), p.command(), v, null, p.description());
   }
 
   private PluginSide side(String config, PluginSide.Impl impl, int n) {
@@ -177,6 +177,9 @@ final class BenchRunner {
     String subnet = "10.213." + n + ".0/24";
     Path dataDir = work.resolve(config + "-" + impl.label + "/ipam");
     Map<String, String> extra = new LinkedHashMap<>();
+    // weft-cni forwards to a node agent only when the config names an "agentSocket" (this one does
+    // not); the variable makes sure it never talks to an agent outside the bench's namespaces
+    if (impl != PluginSide.Impl.REFERENCE) extra.put("WEFT_CNI_NO_AGENT", "1");
     if (impl == PluginSide.Impl.REFERENCE) {
       return new PluginSide(config, impl, opts.reference().resolve("bridge"), opts.reference().toString(),
           "bridge", "host-local", bridge, subnet, dataDir, masq, extra);

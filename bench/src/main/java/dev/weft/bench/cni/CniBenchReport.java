@@ -67,8 +67,8 @@ final class CniBenchReport {
     }
     LatencyStats floor = r.floor().stats(), spawn = r.spawn().stats();
     sb.append('\n');
-    if (floor != null) sb.append(String.format("floor: empty JVM, weft-cni's launcher + flags + AOT cache: p50 %.1f  p90 %.1f  p99 %.1f ms%n",
-        floor.p50Ms(), floor.p90Ms(), floor.p99Ms()));
+    if (floor != null) sb.append(String.format("%s:%n       p50 %.1f  p90 %.1f  p99 %.1f ms%n",
+        r.floor().description(), floor.p50Ms(), floor.p90Ms(), floor.p99Ms()));
     else sb.append("floor: ").append(r.floor().note()).append('\n');
     if (spawn != null) sb.append(String.format("spawn baseline (/bin/true through this harness): p50 %.2f  p99 %.2f ms%n", spawn.p50Ms(), spawn.p99Ms()));
     for (String config : r.options().configs()) {
@@ -248,6 +248,7 @@ final class CniBenchReport {
   private static Map<String, Object> probe(BenchResult.Probe p) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", p.command());
+    m.put("description", p.description());
     m.put("note", p.note());
     m.put("stats", stats(p.stats()));
     m.put("samplesNs", p.nanos() == null ? List.of() : p.nanos());

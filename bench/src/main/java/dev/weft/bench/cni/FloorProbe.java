@@ -23,11 +23,17 @@ final class FloorProbe {
   private final String name;
   private final List<String> command;
   private final Path work;
+  private final String description;
 
-  private FloorProbe(String name, List<String> command, Path work) {
+  private FloorProbe(String name, List<String> command, Path work, String description) {
     this.name = name;
     this.command = command;
     this.work = work;
+    this.description = description;
+  }
+
+  String description() {
+    return description;
   }
 
   String name() {
@@ -43,18 +49,45 @@ final class FloorProbe {
   }
 
   static FloorProbe spawnBaseline(Path work) {
-    return new FloorProbe("spawn", List.of("/bin/true"), work);
+    return new FloorProbe("spawn", List.of("/bin/true"), work, "spawn baseline: /bin/true through this harness");
   }
 
   /**
-   * Copies the weft-cni launcher with two changes: the main class is EmptyMain, and a jar holding
+   * The floor for dist/: weft-cni is either the JVM launcher script itself, or a small native
+   * front-end that executes its sibling weft-cni-jvm (the launcher script) when no agent is
+   * configured. In the second case the floor copies the front-end next to a floor launcher named
+   * weft-cni-jvm, so the floor runs the same chain: front-end, exec, launcher script, JVM.
+   */
+  static FloorProbe forDist(Path dist, Path work) throws IOException {
+    Path cni = dist.resolve("bin/weft-cni"), jvm = dist.resolve("bin/weft-cni-jvm");
+    if (!Files.isRegularFile(cni)) throw new IOException(cni + " does not exist (run make build)");
+    if (isScript(cni)) return jvmFloor(cni, dist, work, work.resolve("weft-floor"));
+    if (!Files.isRegularFile(jvm)) throw new IOException(cni + " is a binary and there is no " + jvm + " launcher to build a floor from");
+    Path dir = Files.createDirectories(work.resolve("floor-bin"));
+    jvmFloor(jvm, dist, work, dir.resolve("weft-cni-jvm"));
+    Path front = dir.resolve("weft-cni");
+    Files.copy(cni, front, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(front, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return new FloorProbe("floor", List.of(front.toString()), work,
+        "floor: weft-cni's native front-end, exec of the weft-cni-jvm launcher, JVM with its flags + AOT cache, empty main");
+  }
+
+  static boolean isScript(Path p) throws IOException {
+    try (InputStream in = Files.newInputStream(p)) {
+      byte[] b = in.readNBytes(2);
+      return b.length == 2 && b[0] == '#' && b[1] == '!';
+    }
+  }
+
+  /**
+   * Copies a weft-cni JVM launcher with two changes: the main class is EmptyMain, and a jar holding
    * only EmptyMain is appended to the class path (an AOT cache accepts a class path that extends the
    * training one, so the cache still loads). The home directory is fixed to dist/ instead of being
    * derived from the script's own path; the readlink the launcher runs is kept.
    *
    * @throws IOException with the reason when the launcher does not have the expected shape
    */
-  static FloorProbe jvmFloor(Path launcher, Path distHome, Path work) throws IOException {
+  static FloorProbe jvmFloor(Path launcher, Path distHome, Path work, Path script) throws IOException {
     if (!Files.isRegularFile(launcher)) throw new IOException(launcher + " does not exist (run make build)");
     String text = Files.readString(launcher, StandardCharsets.UTF_8);
     Path jar = work.resolve("empty-main.jar");
@@ -68,10 +101,10 @@ final class FloorProbe {
     Matcher cp = Pattern.compile("-cp \"([^\"]*)\"").matcher(s);
     if (!cp.find()) throw new IOException(launcher + ": no -cp \"...\" in the exec line");
     s = cp.replaceFirst(Matcher.quoteReplacement("-cp \"" + cp.group(1) + ":" + jar + "\""));
-    Path script = work.resolve("weft-floor");
     Files.writeString(script, s, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return new FloorProbe("floor", List.of(script.toString()), work);
+    return new FloorProbe("floor", List.of(script.toString()), work,
+        "floor: weft-cni's launcher script, JVM with its flags + AOT cache, empty main");
   }
 
   private static void writeEmptyMainJar(Path jar) throws IOException {

@@ -21,6 +21,9 @@ final class Machine {
     m.put("driverJava", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("referencePackage", sh("dpkg-query", "-W", "-f", "${Package} ${Version}", "containernetworking-plugins"));
     m.put("weftCommit", sh("git", "-C", opts.dist().getParent().toString(), "log", "-1", "--format=%h %cI %s"));
+    String dirty = sh("git", "-C", opts.dist().getParent().toString(), "status", "--porcelain", "--",
+        "cni-plugin", "cni-protocol", "ipam", "kernel", "host-nat", "scripts/make-dist");
+    m.put("weftSourcesUncommitted", dirty.equals("unknown") ? "unknown" : String.valueOf(dirty.lines().count()) + " files");
     Path jar = opts.dist().resolve("lib/weft-cni-plugin.jar");
     try {
       m.put("weftCniJarBuilt", Files.exists(jar) ? Instant.ofEpochMilli(Files.getLastModifiedTime(jar).toMillis()).toString() : "absent");

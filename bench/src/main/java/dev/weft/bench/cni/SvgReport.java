@@ -52,7 +52,7 @@ final class SvgReport {
     text(20, 26, 18, "bold", "#212529", "start", "weft-cni vs reference bridge + host-local: CNI ADD/DEL latency");
     text(20, 46, 12, "normal", AXIS, "start", String.format("%s · %d measured cycles each (+%d warm-up), interleaved · %s cores, kernel %s · reference %s",
         r.start().toString().replace('T', ' ').replaceAll("\\.\\d+Z", "Z"), r.options().cycles(), r.options().warmup(), m.get("nproc"), m.get("kernel"), m.get("referencePackage")));
-    text(20, 64, 12, "normal", AXIS, "start", "wall time from spawn to exit; weft = " + weftName() + "; dashed grey = empty JVM with weft-cni's launcher, flags and AOT cache (the floor)");
+    text(20, 64, 12, "normal", AXIS, "start", "wall time from spawn to exit; weft = " + weftName() + "; dashed grey = the floor: an empty main() started the way weft-cni starts its JVM");
     int y = MT + 60;
     for (String config : configs) {
       BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT), ref = r.side(config, PluginSide.Impl.REFERENCE);
