@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JDK := $(shell scripts/find-jdk25 2>/dev/null)
 MVN := JAVA_HOME=$(JDK) mvn -B -q -Dstyle.color=never
 # Debian packages the tests and the lab need (installed when missing; needs root).
-DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl
+DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl iputils-ping procps
 
 .PHONY: all build test lab deps check-jdk clean dist bench-cni
 

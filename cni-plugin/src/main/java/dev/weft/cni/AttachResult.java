@@ -35,7 +35,22 @@ final class AttachResult {
           routes.add(new Result.RouteConf(any, ip.gateway(), null, null, null, null, null));
       }
     }
-    Result.Dns dns = ipam.dns() != null ? ipam.dns() : prev == null ? null : prev.dns();
+    // the network config's own dns wins over IPAM's, as in the reference bridge plugin
+    Result.Dns dns = configuredDns(conf);
+    if (dns == null) dns = ipam.dns() != null ? ipam.dns() : prev == null ? null : prev.dns();
     return new Result(conf.cniVersion(), ifaces, ips, routes, dns);
+  }
+
+  private static Result.Dns configuredDns(NetworkConfig conf) {
+    if (!(conf.raw().get("dns") instanceof java.util.Map<?, ?> m) || m.isEmpty()) return null;
+    try {
+      @SuppressWarnings("unchecked")
+      Result.Dns d = Result.parseDns((java.util.Map<String, Object>) m, "dns");
+      boolean empty = (d.nameservers() == null || d.nameservers().isEmpty()) && d.domain() == null
+          && (d.search() == null || d.search().isEmpty()) && (d.options() == null || d.options().isEmpty());
+      return empty ? null : d;
+    } catch (dev.weft.cni.protocol.CniError e) {
+      return null;
+    }
   }
 }

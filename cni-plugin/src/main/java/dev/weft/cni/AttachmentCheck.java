@@ -24,6 +24,32 @@ final class AttachmentCheck {
     this.cfg = cfg;
   }
 
+  /** Every route of prevResult is in the pod's main table (same destination, same gateway if given). */
+  private void checkRoutes(Rtnl pod, Result prev) throws CniError {
+    var routes = new java.util.ArrayList<dev.weft.kernel.Route>();
+    routes.addAll(pod.routes(dev.weft.kernel.LibC.AF_INET, 254));
+    routes.addAll(pod.routes(dev.weft.kernel.LibC.AF_INET6, 254));
+    for (var want : prev.routes()) {
+      IpPrefix dst = want.dst().network();
+      boolean found = routes.stream().anyMatch(r -> {
+        IpPrefix rd = r.dst() == null ? IpPrefix.parse(dst.isIpv4() ? "0.0.0.0/0" : "::/0") : r.dst().network();
+        return rd.equals(dst) && (want.gw() == null || want.gw().equals(r.gateway()));
+      });
+      if (!found) throw Errors.mismatch("route " + dst + (want.gw() == null ? "" : " via " + IpPrefix.format(want.gw()))
+          + " from prevResult is missing in " + env.ifname() + "'s namespace");
+    }
+  }
+
+  /** With isGateway, each gateway of prevResult sits on the bridge. */
+  private void checkGateways(Rtnl host, Link br, Result prev) throws CniError {
+    var have = host.addresses(br.index(), 0).stream().map(a -> a.prefix()).toList();
+    for (var ip : prev.ips()) {
+      if (ip.gateway() == null) continue;
+      IpPrefix gw = new IpPrefix(ip.gateway(), ip.address().prefixLength());
+      if (!have.contains(gw)) throw Errors.mismatch("bridge " + cfg.bridge() + " lacks gateway address " + gw);
+    }
+  }
+
   void run() throws CniError {
     Result prev = conf.prevResult();
     if (prev == null) throw new CniError(CniError.INVALID_CONFIG, "CHECK needs prevResult", null);
@@ -53,6 +79,8 @@ final class AttachmentCheck {
         IpPrefix want = ip.address();
         if (!have.contains(want)) throw Errors.mismatch(env.ifname() + " lacks address " + want + " (has " + have + ")");
       }
+      checkRoutes(pod, prev);
+      if (cfg.isGateway()) checkGateways(host, br, prev);
     }
   }
 }

@@ -60,6 +60,9 @@ final class HostBridge {
   private Link create() {
     try {
       Link br = host.addBridge(config.bridge(), config.mtu());
+      // a fixed MAC: otherwise the bridge takes its lowest port's, and the gateway's MAC changes
+      // (breaking every pod's ARP entry for it) whenever that pod goes away
+      host.setMac(br.index(), dev.weft.kernel.MacAddress.randomLocal());
       Sysctl.set("net/ipv6/conf/" + config.bridge() + "/accept_ra", "0");
       return br;
     } catch (KernelException e) {

@@ -44,46 +44,50 @@ final class PodAttach {
     Path netns = PodNetns.require(env);
     Rollback rollback = new Rollback(log);
     try (Rtnl host = Rtnl.open(); Rtnl pod = Rtnl.openIn(netns)) {
-      if (pod.link(env.ifname()).isPresent())
-        throw new CniError(CniError.INVALID_ENV, "interface " + env.ifname() + " already exists in " + netns, null);
-      IpamClient ipam = IpamClient.of(conf, env, env.path()); // validates the IPAM config before anything changes
-      HostBridge bridge = new HostBridge(host, cfg);
-      Link br = bridge.ensure(rollback);
+      // the undo steps use the sockets, so they run before the sockets close
+      try {
+        if (pod.link(env.ifname()).isPresent())
+          throw new CniError(CniError.INVALID_ENV, "interface " + env.ifname() + " already exists in " + netns, null);
+        IpamClient ipam = IpamClient.of(conf, env, env.path()); // validates the IPAM config before anything changes
+        HostBridge bridge = new HostBridge(host, cfg);
+        Link br = bridge.ensure(rollback);
 
-      // pushed first: the spec has the main plugin run IPAM DEL when IPAM ADD fails, and DEL is idempotent
-      rollback.push("IPAM reservation", ipam::del);
-      long t = PhaseTrace.now();
-      Result addrs = ipam.add();
-      PhaseTrace.add(PhaseTrace.Phase.IPAM, t);
-      if (addrs.ips().isEmpty()) throw new CniError(CniError.INVALID_CONFIG, "IPAM returned no address", null);
+        // pushed first: the spec has the main plugin run IPAM DEL when IPAM ADD fails, and DEL is idempotent
+        rollback.push("IPAM reservation", ipam::del);
+        long t = PhaseTrace.now();
+        Result addrs = ipam.add();
+        PhaseTrace.add(PhaseTrace.Phase.IPAM, t);
+        if (addrs.ips().isEmpty()) throw new CniError(CniError.INVALID_CONFIG, "IPAM returned no address", null);
 
-      Link hostEnd = createVeth(host, netns, br, rollback);
-      Link podEnd = new PodInterface(pod, netns, env.ifname()).configure(addrs, cfg.isDefaultGateway(), cfg.enableDad());
-      if (cfg.isGateway()) bridge.ensureGateways(br, gateways(addrs));
+        Link hostEnd = createVeth(host, netns, br, rollback);
+        Link podEnd = new PodInterface(pod, netns, env.ifname()).configure(addrs, cfg.isDefaultGateway(), cfg.enableDad());
+        if (cfg.isGateway()) bridge.ensureGateways(br, gateways(addrs));
 
-      long natStart = PhaseTrace.now();
-      AttachmentId id = new AttachmentId(cfg.network(), env.containerId(), env.ifname());
-      List<IpPrefix> podAddrs = addrs.ips().stream().map(Result.IpConfig::address).toList();
-      if (cfg.ipMasq()) {
-        var masq = NatBackend.masquerade(cfg.ipMasqBackend(), null);
-        rollback.push("masquerade rules", () -> masq.remove(id));
-        masq.add(id, podAddrs);
+        long natStart = PhaseTrace.now();
+        AttachmentId id = new AttachmentId(cfg.network(), env.containerId(), env.ifname());
+        List<IpPrefix> podAddrs = addrs.ips().stream().map(Result.IpConfig::address).toList();
+        if (cfg.ipMasq()) {
+          var masq = NatBackend.masquerade(cfg.ipMasqBackend(), null);
+          rollback.push("masquerade rules", () -> masq.remove(id));
+          masq.add(id, podAddrs);
+        }
+        if (!cfg.portMappings().isEmpty()) {
+          var ports = NatBackend.hostPorts(cfg.ipMasqBackend(), null);
+          rollback.push("hostPort rules", () -> ports.remove(id));
+          ports.add(id, cfg.portMappings(), podAddrs);
+        }
+        if (cfg.macspoofchk()) {
+          var spoof = new MacSpoofRules(null);
+          rollback.push("macspoofchk rules", () -> spoof.remove(hostEnd.name()));
+          spoof.add(hostEnd.name(), podEnd.mac(), id);
+        }
+        PhaseTrace.add(PhaseTrace.Phase.NAT, natStart);
+        Link brNow = host.link(br.index()).orElse(br); // re-read: the MAC as it is now the port is attached
+        return AttachResult.of(conf, cfg, brNow, hostEnd, podEnd, netns, addrs);
+      } catch (CniError | RuntimeException e) {
+        rollback.run();
+        throw e;
       }
-      if (!cfg.portMappings().isEmpty()) {
-        var ports = NatBackend.hostPorts(cfg.ipMasqBackend(), null);
-        rollback.push("hostPort rules", () -> ports.remove(id));
-        ports.add(id, cfg.portMappings(), podAddrs);
-      }
-      if (cfg.macspoofchk()) {
-        var spoof = new MacSpoofRules(null);
-        rollback.push("macspoofchk rules", () -> spoof.remove(hostEnd.name()));
-        spoof.add(hostEnd.name(), podEnd.mac(), id);
-      }
-      PhaseTrace.add(PhaseTrace.Phase.NAT, natStart);
-      return AttachResult.of(conf, cfg, br, hostEnd, podEnd, netns, addrs);
-    } catch (CniError | RuntimeException e) {
-      rollback.run();
-      throw e;
     }
   }
 

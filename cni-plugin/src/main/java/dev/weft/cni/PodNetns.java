@@ -11,8 +11,9 @@ final class PodNetns {
 
   /** The namespace for ADD/CHECK: it must exist (CNI error 3 when it does not). */
   static Path require(CniEnv env) throws CniError {
-    Path p = optional(env);
-    if (p == null) throw new CniError(CniError.INVALID_ENV, "CNI_NETNS is empty", null);
+    String s = env.netns();
+    if (s == null || s.isEmpty()) throw new CniError(CniError.INVALID_ENV, "CNI_NETNS is empty", null);
+    Path p = Path.of(s);
     if (!Files.exists(p)) throw new CniError(CniError.UNKNOWN_CONTAINER, "network namespace " + p + " does not exist", null);
     return p;
   }
