@@ -1,0 +1,54 @@
+package dev.weft.lab.services;
+
+import dev.weft.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+
+/** NodePorts and healthCheckNodePorts from the node-port range, one {@link NodePortAllocation} record per port. */
+public final class NodePortAllocator extends RecordAllocator<NodePortAllocation> {
+  private final PortRange range;
+
+  public NodePortAllocator(ClusterStore store, ServiceRanges ranges) {
+    super(store, NodePortAllocation.class);
+    this.range = ranges.nodePorts();
+  }
+
+  public int allocatePort(ServiceRef owner) {
+    return Integer.parseInt(allocate(owner));
+  }
+
+  public boolean claimPort(int port, ServiceRef owner, String field) {
+    if (!range.contains(port))
+      throw new ServiceRejectedException(field + ": Invalid value: " + port + ": provided port is not in the valid range. The range of valid ports is " + range);
+    return claim(Integer.toString(port), owner, field);
+  }
+
+  public boolean releasePort(int port, ServiceRef owner) {
+    return release(Integer.toString(port), owner);
+  }
+
+  @Override
+  String what() { return "NodePort"; }
+
+  @Override
+  String rangeText() { return range.toString(); }
+
+  @Override
+  long dynamicSize() { return range.size(); }
+
+  @Override
+  String dynamicName(long i) { return Long.toString(range.first() + i); }
+
+  @Override
+  NodePortAllocation newRecord(String name, ServiceRef owner) {
+    NodePortAllocation r = new NodePortAllocation();
+    r.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    r.setSpec(new NodePortAllocation.Spec(owner));
+    return r;
+  }
+
+  @Override
+  ServiceRef ownerOf(NodePortAllocation r) {
+    var s = r.getSpec();
+    return s == null || s.getServiceName() == null ? null : new ServiceRef(s.getServiceNamespace(), s.getServiceName());
+  }
+}

@@ -1,0 +1,278 @@
+package dev.weft.lab.services;
+
+import dev.weft.store.AlreadyExistsException;
+import dev.weft.store.ClusterStore;
+import dev.weft.store.ConflictException;
+import dev.weft.store.NotFoundException;
+import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What kube-apiserver does for Services, on a bare {@link ClusterStore}: {@link #apply} validates and defaults a
+ * manifest, allocates what it does not give (ClusterIP, NodePorts, healthCheckNodePort, a LoadBalancer ingress IP
+ * written to {@code status.loadBalancer.ingress}) and stores it; {@link #delete} removes a Service and frees
+ * everything it held. An update keeps the Service's ClusterIP (immutable), its NodePorts (matched by port and
+ * protocol, else by name) and its ingress IP; values an update drops are freed after the update is stored.
+ *
+ * <p>Safe under concurrency without locks: values are taken with create-if-absent records (see {@link
+ * RecordAllocator}) before the Service is written with create-if-absent / compare-and-swap; a lost race gives the
+ * values taken for the attempt back and starts again from the stored state. A crash between taking values and
+ * writing the Service leaves records no Service uses; {@link #repair} frees them.
+ */
+public final class ServiceApplier {
+  public enum Outcome { CREATED, CONFIGURED, UNCHANGED }
+
+  public record Result(Outcome outcome, Service service) {}
+
+  private static final KubernetesSerialization SERIAL = new KubernetesSerialization();
+  private static final int ATTEMPTS = 10;
+
+  private final ClusterStore store;
+  private final ServiceRanges ranges;
+  private final IpAddressAllocator clusterIps;
+  private final IpAddressAllocator lbIps;
+  private final NodePortAllocator nodePorts;
+
+  public ServiceApplier(ClusterStore store, ServiceRanges ranges) {
+    this.store = store;
+    this.ranges = ranges;
+    this.clusterIps = IpAddressAllocator.clusterIps(store, ranges);
+    this.lbIps = ranges.loadBalancerPool() == null ? null : IpAddressAllocator.loadBalancerIps(store, ranges);
+    this.nodePorts = new NodePortAllocator(store, ranges);
+  }
+
+  public ServiceRanges ranges() {
+    return ranges;
+  }
+
+  public Result apply(Service manifest) {
+    Service desired = SERIAL.clone(manifest);
+    ObjectMeta m = desired.getMetadata() == null ? new ObjectMeta() : desired.getMetadata();
+    desired.setMetadata(m);
+    if (m.getNamespace() == null || m.getNamespace().isEmpty()) m.setNamespace("default");
+    m.setResourceVersion(null);
+    m.setUid(null);
+    m.setCreationTimestamp(null);
+    m.setManagedFields(new ArrayList<>());
+    m.setGeneration(null);
+    desired.setStatus(null);
+    desired.setApiVersion("v1");
+    desired.setKind("Service");
+    ServiceValidator.validateAndDefault(desired, ranges);
+    ServiceRef ref = ServiceRef.of(desired);
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      Service old = store.get(Service.class, ref.namespace(), ref.name()).orElse(null);
+      List<Runnable> undo = new ArrayList<>();
+      try {
+        Service svc = allocate(desired, old, ref, undo);
+        if (old == null) {
+          try {
+            return new Result(Outcome.CREATED, store.create(svc));
+          } catch (AlreadyExistsException raced) {
+            rollback(undo);
+            continue;
+          }
+        }
+        if (sameContent(old, svc)) return new Result(Outcome.UNCHANGED, old);
+        Service stored;
+        try {
+          stored = store.update(svc);
+        } catch (ConflictException | NotFoundException raced) {
+          rollback(undo);
+          continue;
+        }
+        for (Held h : held(old)) if (!held(stored).contains(h)) release(h, ref);
+        return new Result(Outcome.CONFIGURED, stored);
+      } catch (RuntimeException e) {
+        rollback(undo);
+        throw e;
+      }
+    }
+    throw new ServiceRejectedException("service " + ref + " is being changed concurrently: gave up after " + ATTEMPTS + " attempts");
+  }
+
+  /** Deletes the Service and frees its ClusterIP, NodePorts, healthCheckNodePort and ingress IPs; false when absent. */
+  public boolean delete(String namespace, String name) {
+    Optional<Service> svc = store.get(Service.class, namespace, name);
+    if (svc.isEmpty()) return false;
+    store.delete(Service.class, namespace, name);
+    ServiceRef ref = new ServiceRef(namespace, name);
+    for (Held h : held(svc.get())) release(h, ref);
+    return true;
+  }
+
+  /**
+   * Frees records whose Service does not exist or does not use them (left by a crash between allocation and the
+   * Service's write), if older than {@code graceSeconds} so as not to race an apply under way. Returns how many.
+   */
+  public int repair(long graceSeconds) {
+    Set<String> used = new java.util.HashSet<>();
+    for (Service s : store.list(Service.class, null)) for (Held h : held(s)) used.add(h.kind() + "/" + h.value());
+    long cutoff = System.currentTimeMillis() - graceSeconds * 1000;
+    int freed = 0;
+    for (var r : clusterIps.records()) if (stale(r, "ip", used, cutoff) && clusterIps.release(r.getMetadata().getName(), clusterIps.ownerOf(r))) freed++;
+    if (lbIps != null) for (var r : lbIps.records()) if (stale(r, "lb", used, cutoff) && lbIps.release(r.getMetadata().getName(), lbIps.ownerOf(r))) freed++;
+    for (var r : nodePorts.records()) if (stale(r, "port", used, cutoff) && nodePorts.release(r.getMetadata().getName(), nodePorts.ownerOf(r))) freed++;
+    return freed;
+  }
+
+  private static boolean stale(io.fabric8.kubernetes.api.model.HasMetadata r, String kind, Set<String> used, long cutoff) {
+    if (used.contains(kind + "/" + r.getMetadata().getName())) return false;
+    String created = r.getMetadata().getCreationTimestamp();
+    return created == null || java.time.Instant.parse(created).toEpochMilli() < cutoff;
+  }
+
+  // ------------------------------------------------------------------------------------ allocation
+
+  private Service allocate(Service desired, Service old, ServiceRef ref, List<Runnable> undo) {
+    Service svc = SERIAL.clone(desired);
+    if (old != null) {
+      svc.getMetadata().setUid(old.getMetadata().getUid());
+      svc.getMetadata().setCreationTimestamp(old.getMetadata().getCreationTimestamp());
+      svc.getMetadata().setResourceVersion(old.getMetadata().getResourceVersion());
+    }
+    ServiceSpec s = svc.getSpec();
+    ServiceSpec was = old == null || "ExternalName".equals(old.getSpec().getType()) ? null : old.getSpec();
+    if (!s.getType().equals("ExternalName")) {
+      String oldIp = was == null ? null : was.getClusterIP();
+      String ip = s.getClusterIP();
+      if (ip != null && oldIp != null && !ip.equals(oldIp))
+        throw new ServiceRejectedException("The Service \"" + ref.name() + "\" is invalid: spec.clusterIPs[0]: Invalid value: \"" + ip
+            + "\": may not change once set (it is " + oldIp + ")");
+      if (ip == null) ip = oldIp;
+      if (ip == null) {
+        String got = clusterIps.allocate(ref);
+        undo.add(() -> clusterIps.release(got, ref));
+        ip = got;
+      } else if (!ip.equals("None")) {
+        String want = ip;
+        if (clusterIps.claim(want, ref, "spec.clusterIPs")) undo.add(() -> clusterIps.release(want, ref));
+      }
+      s.setClusterIP(ip);
+      s.setClusterIPs(new ArrayList<>(List.of(ip)));
+    }
+    boolean wantNodePorts = ServiceValidator.needsNodePorts(s);
+    List<ServicePort> ports = s.getPorts() == null ? List.of() : s.getPorts();
+    for (int i = 0; i < ports.size(); i++) {
+      ServicePort p = ports.get(i);
+      if (!wantNodePorts) {
+        p.setNodePort(null);
+        continue;
+      }
+      Integer n = p.getNodePort() != null ? p.getNodePort() : previousNodePort(was, p);
+      if (n == null) {
+        int got = nodePorts.allocatePort(ref);
+        undo.add(() -> nodePorts.releasePort(got, ref));
+        n = got;
+      } else {
+        int want = n;
+        if (nodePorts.claimPort(want, ref, "spec.ports[" + i + "].nodePort")) undo.add(() -> nodePorts.releasePort(want, ref));
+      }
+      p.setNodePort(n);
+    }
+    if (ServiceValidator.needsHealthCheckNodePort(s)) {
+      Integer n = s.getHealthCheckNodePort() != null ? s.getHealthCheckNodePort() : was == null ? null : was.getHealthCheckNodePort();
+      if (n == null) {
+        int got = nodePorts.allocatePort(ref);
+        undo.add(() -> nodePorts.releasePort(got, ref));
+        n = got;
+      } else {
+        int want = n;
+        if (nodePorts.claimPort(want, ref, "spec.healthCheckNodePort")) undo.add(() -> nodePorts.releasePort(want, ref));
+      }
+      s.setHealthCheckNodePort(n);
+    } else {
+      s.setHealthCheckNodePort(null);
+    }
+    ServiceStatus status = new ServiceStatus();
+    if (s.getType().equals("LoadBalancer") && lbIps != null) {
+      String ip = s.getLoadBalancerIP() != null && !s.getLoadBalancerIP().isEmpty() ? s.getLoadBalancerIP()
+          : old == null ? null : poolIngress(old).stream().findFirst().orElse(null);
+      if (ip == null) {
+        String got = lbIps.allocate(ref);
+        undo.add(() -> lbIps.release(got, ref));
+        ip = got;
+      } else {
+        String want = ip;
+        if (lbIps.claim(want, ref, "spec.loadBalancerIP")) undo.add(() -> lbIps.release(want, ref));
+      }
+      status.setLoadBalancer(new io.fabric8.kubernetes.api.model.LoadBalancerStatusBuilder()
+          .withIngress(new LoadBalancerIngressBuilder().withIp(ip).withIpMode("VIP").build()).build());
+    }
+    svc.setStatus(status);
+    return svc;
+  }
+
+  /** The node port an earlier version of the Service gave the same port (same number and protocol, else same name). */
+  private static Integer previousNodePort(ServiceSpec was, ServicePort p) {
+    if (was == null || was.getPorts() == null) return null;
+    for (ServicePort o : was.getPorts())
+      if (o.getNodePort() != null && Objects.equals(o.getPort(), p.getPort()) && Objects.equals(o.getProtocol(), p.getProtocol())) return o.getNodePort();
+    for (ServicePort o : was.getPorts())
+      if (o.getNodePort() != null && p.getName() != null && p.getName().equals(o.getName()) && Objects.equals(o.getProtocol(), p.getProtocol()))
+        return o.getNodePort();
+    return null;
+  }
+
+  private List<String> poolIngress(Service svc) {
+    List<String> out = new ArrayList<>();
+    if (lbIps == null || svc.getStatus() == null || svc.getStatus().getLoadBalancer() == null) return out;
+    for (var ing : svc.getStatus().getLoadBalancer().getIngress())
+      if (ing.getIp() != null && ranges.loadBalancerPool().contains(ing.getIp())) out.add(ing.getIp());
+    return out;
+  }
+
+  private record Held(String kind, String value) {}
+
+  /** Everything a stored Service holds. */
+  private Set<Held> held(Service svc) {
+    Set<Held> out = new LinkedHashSet<>();
+    ServiceSpec s = svc.getSpec();
+    if (s == null) return out;
+    if (!"ExternalName".equals(s.getType()) && s.getClusterIP() != null && !s.getClusterIP().equals("None")) out.add(new Held("ip", s.getClusterIP()));
+    if (s.getPorts() != null) for (ServicePort p : s.getPorts()) if (p.getNodePort() != null) out.add(new Held("port", p.getNodePort().toString()));
+    if (s.getHealthCheckNodePort() != null) out.add(new Held("port", s.getHealthCheckNodePort().toString()));
+    for (String ip : poolIngress(svc)) out.add(new Held("lb", ip));
+    return out;
+  }
+
+  private void release(Held h, ServiceRef ref) {
+    switch (h.kind()) {
+      case "ip" -> clusterIps.release(h.value(), ref);
+      case "port" -> nodePorts.release(h.value(), ref);
+      case "lb" -> { if (lbIps != null) lbIps.release(h.value(), ref); }
+      default -> throw new IllegalStateException(h.kind());
+    }
+  }
+
+  private static void rollback(List<Runnable> undo) {
+    for (Runnable r : undo.reversed()) {
+      try {
+        r.run();
+      } catch (RuntimeException ignored) {
+        // left for repair()
+      }
+    }
+  }
+
+  private static boolean sameContent(Service a, Service b) {
+    return canonical(a).equals(canonical(b));
+  }
+
+  private static String canonical(Service s) {
+    Service c = SERIAL.clone(s);
+    c.getMetadata().setResourceVersion(null);
+    return SERIAL.asJson(c);
+  }
+}
