@@ -1,0 +1,184 @@
+package dev.weft.proxy.nft;
+
+import dev.weft.kernel.IpPrefix;
+import dev.weft.proxy.EndpointSelection;
+import dev.weft.proxy.model.Endpoint;
+import dev.weft.proxy.model.NodeContext;
+import dev.weft.proxy.model.ServicePort;
+import dev.weft.proxy.model.TrafficPolicy;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * The rules of one service port, a pure function of the port, its endpoints and the node
+ * (kube-proxy's nftables layout):
+ * <ul>
+ *   <li>{@code svc-<name>}: balancing over the cluster's usable endpoints ({@code numgen random mod N
+ *       vmap}), after the sessionAffinity lookups; ClusterIP traffic from outside the cluster CIDR is
+ *       marked for masquerade first.
+ *   <li>{@code local-<name>}: the same over this node's endpoints, for Local traffic policies.
+ *   <li>{@code ext-<name>}: NodePort / externalIP / LoadBalancer entry. externalTrafficPolicy Cluster:
+ *       mark for masquerade, then {@code svc-}. Local: pod-originated (source in the node's pod CIDR)
+ *       and node-originated (masqueraded) traffic go to {@code svc-}, the rest to {@code local-}
+ *       with its source kept.
+ *   <li>{@code ep-<name>__<ip>/<port>}: hairpin masquerade when the client is the endpoint itself,
+ *       the affinity update, DNAT.
+ * </ul>
+ * Entries are elements: {@code service-ips} / {@code service-nodeports} point at the entry chain;
+ * with no usable endpoint the service's addresses go to {@code no-endpoint-services} /
+ * {@code no-endpoint-nodeports} (reject; drop when only a Local policy leaves nothing), and
+ * externalTrafficPolicy Local with endpoints only elsewhere puts them in
+ * {@code no-local-endpoint-ips} / {@code no-local-endpoint-nodeports} (external clients dropped).
+ * IPv4 only: IPv6 addresses and endpoints are skipped.
+ */
+public final class NftRenderer {
+  static final String SERVICE_IPS = "service-ips", SERVICE_NODEPORTS = "service-nodeports";
+  static final String NO_ENDPOINT_SERVICES = "no-endpoint-services", NO_ENDPOINT_NODEPORTS = "no-endpoint-nodeports";
+  static final String NO_LOCAL_IPS = "no-local-endpoint-ips", NO_LOCAL_NODEPORTS = "no-local-endpoint-nodeports";
+  static final String MARK_MASQ = "mark-for-masquerade", REJECT = "reject-chain";
+  static final String GOTO_REJECT = "goto " + REJECT;
+
+  private NftRenderer() {}
+
+  public static ServiceRules render(ServicePort svc, List<Endpoint> endpoints, NodeContext node) {
+    String base = NftNames.base(svc.id());
+    String proto = svc.id().protocol().lower();
+    List<Endpoint> v4 = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) if (e.ip() instanceof Inet4Address) v4.add(e);
+    // cluster-wide and node-local usable endpoints, from the shared selection: a probe port with
+    // internal Local (→ cluster() = local) and an external entry with Cluster (→ external() = all)
+    ServicePort probe = new ServicePort(svc.id(), List.of(), svc.port(), 1, List.of(), List.of(),
+        TrafficPolicy.CLUSTER, TrafficPolicy.LOCAL, null, 0);
+    EndpointSelection.Choice c = EndpointSelection.choose(probe, v4, node.nodeName());
+    List<Endpoint> clusterWide = dedupe(c.external()), local = dedupe(c.cluster());
+
+    List<InetAddress> clusterIps = v4Only(svc.clusterIps());
+    List<InetAddress> externalIps = new ArrayList<>(v4Only(svc.externalIps()));
+    externalIps.addAll(v4Only(svc.loadBalancerIps()));
+    boolean hasExternal = svc.nodePort() != 0 || !externalIps.isEmpty();
+    boolean internalLocal = svc.internalPolicy() == TrafficPolicy.LOCAL;
+    boolean externalLocal = hasExternal && svc.externalPolicy() == TrafficPolicy.LOCAL;
+
+    LinkedHashMap<String, List<String>> chains = new LinkedHashMap<>();
+    LinkedHashMap<String, String> sets = new LinkedHashMap<>();
+    List<ServiceRules.Element> elements = new ArrayList<>();
+    if (clusterIps.isEmpty() && !hasExternal) return new ServiceRules(svc.id(), chains, sets, elements); // headless
+
+    boolean needSvc = !clusterWide.isEmpty() && (!internalLocal || hasExternal);
+    boolean needLocal = !local.isEmpty() && (internalLocal || externalLocal);
+    String svcChain = NftNames.serviceChain(base), localChain = NftNames.localChain(base), extChain = NftNames.externalChain(base);
+    String internalTarget = internalLocal ? (needLocal ? localChain : null) : (needSvc ? svcChain : null);
+
+    List<Endpoint> withChains = new ArrayList<>();
+    if (needSvc) withChains.addAll(clusterWide);
+    if (needLocal) for (Endpoint e : local) if (!containsAddr(withChains, e)) withChains.add(e);
+    String cidr = node.clusterCidr() == null ? null : node.clusterCidr().network().toString();
+    String timeout = svc.affinityTimeout() == null ? null : Math.max(1, svc.affinityTimeout().toSeconds()) + "s";
+
+    if (needSvc) chains.put(svcChain, balance(base, clusterWide, internalLocal ? List.of() : clusterIps, cidr, timeout != null));
+    if (needLocal) chains.put(localChain, balance(base, local, internalLocal ? clusterIps : List.of(), cidr, timeout != null));
+
+    // external entry
+    boolean externalTarget = externalLocal ? (needLocal || needSvc) : needSvc;
+    if (hasExternal && externalTarget) {
+      List<String> r = new ArrayList<>(6);
+      if (!externalLocal) {
+        r.add("jump " + MARK_MASQ);
+        r.add("goto " + svcChain);
+      } else {
+        if (needSvc) {
+          if (node.podCidr() != null) r.add("ip saddr " + node.podCidr().network() + " goto " + svcChain + " comment \"pod-originated\"");
+          r.add("fib saddr type local jump " + MARK_MASQ);
+          r.add("fib saddr type local goto " + svcChain + " comment \"node-originated\"");
+        }
+        if (needLocal) r.add("goto " + localChain);
+      }
+      chains.put(extChain, r);
+    }
+
+    for (Endpoint e : withChains) {
+      String ip = IpPrefix.format(e.ip());
+      List<String> r = new ArrayList<>(3);
+      r.add("ip saddr " + ip + " jump " + MARK_MASQ + " comment \"hairpin\"");
+      if (timeout != null) {
+        String set = NftNames.affinitySet(base, e);
+        sets.put(set, "type ipv4_addr; flags dynamic,timeout; timeout " + timeout + ";");
+        r.add("update @" + set + " { ip saddr }");
+      }
+      r.add("meta l4proto " + proto + " dnat to " + ip + ":" + e.port());
+      chains.put(NftNames.endpointChain(base, e), r);
+    }
+
+    // entries
+    String port = " . " + proto + " . " + svc.port();
+    for (InetAddress ip : clusterIps) {
+      String key = IpPrefix.format(ip) + port;
+      if (internalTarget != null) elements.add(new ServiceRules.Element(SERVICE_IPS, key, "goto " + internalTarget));
+      else elements.add(new ServiceRules.Element(NO_ENDPOINT_SERVICES, key, internalLocal && !clusterWide.isEmpty() ? "drop" : GOTO_REJECT));
+    }
+    if (hasExternal) {
+      String np = proto + " . " + svc.nodePort();
+      if (externalTarget) {
+        for (InetAddress ip : externalIps) elements.add(new ServiceRules.Element(SERVICE_IPS, IpPrefix.format(ip) + port, "goto " + extChain));
+        if (svc.nodePort() != 0) elements.add(new ServiceRules.Element(SERVICE_NODEPORTS, np, "goto " + extChain));
+      }
+      if (externalLocal && !needLocal && needSvc) {
+        // endpoints only on other nodes: outside clients are dropped, pods and the node still get through
+        for (InetAddress ip : externalIps) elements.add(new ServiceRules.Element(NO_LOCAL_IPS, IpPrefix.format(ip) + port, null));
+        if (svc.nodePort() != 0) elements.add(new ServiceRules.Element(NO_LOCAL_NODEPORTS, np, null));
+      } else if (!externalTarget) {
+        for (InetAddress ip : externalIps) elements.add(new ServiceRules.Element(NO_ENDPOINT_SERVICES, IpPrefix.format(ip) + port, GOTO_REJECT));
+        if (svc.nodePort() != 0) elements.add(new ServiceRules.Element(NO_ENDPOINT_NODEPORTS, np, GOTO_REJECT));
+      }
+    }
+    return new ServiceRules(svc.id(), chains, sets, elements);
+  }
+
+  /** Masquerade for ClusterIP traffic from outside the cluster, affinity lookups, then the random choice. */
+  private static List<String> balance(String base, List<Endpoint> eps, List<InetAddress> masqFor, String cidr, boolean affinity) {
+    List<String> r = new ArrayList<>(eps.size() + 3);
+    if (cidr != null)
+      for (InetAddress ip : masqFor) r.add("ip daddr " + IpPrefix.format(ip) + " ip saddr != " + cidr + " jump " + MARK_MASQ);
+    if (affinity)
+      for (Endpoint e : eps) r.add("ip saddr @" + NftNames.affinitySet(base, e) + " goto " + NftNames.endpointChain(base, e));
+    if (eps.size() == 1) {
+      r.add("goto " + NftNames.endpointChain(base, eps.getFirst()));
+    } else {
+      StringBuilder b = new StringBuilder(32 + eps.size() * 64);
+      b.append("numgen random mod ").append(eps.size()).append(" vmap { ");
+      for (int i = 0; i < eps.size(); i++) {
+        if (i > 0) b.append(", ");
+        b.append(i).append(" : goto ").append(NftNames.endpointChain(base, eps.get(i)));
+      }
+      r.add(b.append(" }").toString());
+    }
+    return r;
+  }
+
+  private static List<InetAddress> v4Only(List<InetAddress> ips) {
+    for (InetAddress a : ips) {
+      if (!(a instanceof Inet4Address)) {
+        List<InetAddress> r = new ArrayList<>(ips.size());
+        for (InetAddress b : ips) if (b instanceof Inet4Address) r.add(b);
+        return r;
+      }
+    }
+    return ips;
+  }
+
+  /** One endpoint per address and port (a slice may list one twice). */
+  private static List<Endpoint> dedupe(List<Endpoint> eps) {
+    if (eps.size() < 2) return eps;
+    List<Endpoint> r = new ArrayList<>(eps.size());
+    for (Endpoint e : eps) if (!containsAddr(r, e)) r.add(e);
+    return r;
+  }
+
+  private static boolean containsAddr(List<Endpoint> list, Endpoint e) {
+    for (Endpoint x : list) if (x.port() == e.port() && x.ip().equals(e.ip())) return true;
+    return false;
+  }
+}
