@@ -6,7 +6,7 @@ import java.util.List;
 /** Command-line options of {@link CniBenchMain}. */
 record BenchOptions(
     int cycles, int warmup, Path dist, Path reference, Path out, List<String> configs,
-    Path weftBinary, String weftIpam, int settleMs, boolean floor, int traceEvery, List<String> args) {
+    Path weftBinary, String weftIpam, int settleMs, boolean floor, int traceEvery, boolean agent, List<String> args) {
 
   static final String USAGE = """
       usage: run-cni-bench [options]     (as root; runs everything inside throw-away namespaces)
@@ -16,21 +16,24 @@ record BenchOptions(
         --reference DIR   reference plugins' directory (default /usr/lib/cni): bridge + host-local
         --out DIR         where the JSON, SVG and HTML go (default bench/results)
         --config C        plain | masq | both (default both)
-        --settle-ms N     pause after each pod namespace is deleted, untimed (default 10)
+        --settle-ms N     pause after each pod namespace is deleted, untimed (default 5)
         --no-floor        skip the empty-JVM floor and the spawn baseline
         --trace-every N   every Nth cycle also runs weft with WEFT_CNI_TRACE set, for the
-                          breakdown (default 4; 0: no breakdown). Traced runs are reported
+                          breakdown (default 5; 0: no breakdown). Traced runs are reported
                           apart: tracing makes the launcher fork `date` for its timestamp.
+        --no-agent        skip the "weft via agent" side (weft-cni forwarding to the agent's CNI
+                          fast path, started inside the bench's host namespace); it runs by
+                          default when dist/ has the native weft-cni and the agent's jar
         --weft-binary F   benchmark F as the "weft" side instead of dist/bin/weft-cni (harness check:
                           point it at the reference bridge, with --weft-ipam host-local)
         --weft-ipam T     ipam.type of the weft side (default weft-ipam: in-process in weft-cni)
       """;
 
   static BenchOptions parse(String[] argv) {
-    int cycles = 200, warmup = 5, settle = 10, traceEvery = 4;
+    int cycles = 200, warmup = 5, settle = 5, traceEvery = 5;
     Path dist = Path.of("dist"), reference = Path.of("/usr/lib/cni"), out = Path.of("bench/results"), weftBinary = null;
     String config = "both", weftIpam = "weft-ipam";
-    boolean floor = true;
+    boolean floor = true, agent = true;
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
       switch (a) {
@@ -44,6 +47,7 @@ record BenchOptions(
         case "--weft-binary" -> weftBinary = Path.of(value(argv, ++i, a));
         case "--weft-ipam" -> weftIpam = value(argv, ++i, a);
         case "--no-floor" -> floor = false;
+        case "--no-agent" -> agent = false;
         case "--trace-every" -> traceEvery = nonNegative(a, value(argv, ++i, a));
         case "-h", "--help" -> throw new UsageException(null);
         default -> throw new UsageException("unknown option " + a);
@@ -57,7 +61,7 @@ record BenchOptions(
     };
     return new BenchOptions(cycles, warmup, dist.toAbsolutePath().normalize(), reference.toAbsolutePath().normalize(),
         out.toAbsolutePath().normalize(), configs, weftBinary == null ? null : weftBinary.toAbsolutePath().normalize(),
-        weftIpam, settle, floor, traceEvery, List.of(argv));
+        weftIpam, settle, floor, traceEvery, agent && weftBinary == null, List.of(argv));
   }
 
   private static String value(String[] argv, int i, String opt) {

@@ -57,6 +57,96 @@ final class BenchRunner {
 
   BenchResult run(String commandLine) throws IOException, InterruptedException {
     verifyNamespace();
+    try {
+      return measure(commandLine);
+    } finally {
+      stopAgent();
+    }
+  }
+
+  private Process agent;
+  private java.io.BufferedReader agentOut;
+  /** Invocations the agent served, read when it stops; -1 when unknown. */
+  private long agentServed = -1;
+
+  /**
+   * Starts the agent's CNI fast path ({@link AgentHost}) as a child of this driver, so in the host
+   * namespace; returns its socket, or null (with a note) when dist/ has no fast path.
+   */
+  private String startAgent() throws IOException, InterruptedException {
+    Path cni = opts.dist().resolve("bin/weft-cni"), agentJar = opts.dist().resolve("lib/weft-overlay-agent.jar");
+    if (!Files.isRegularFile(cni) || FloorProbe.isScript(cni) || !hasFastPath(agentJar)) {
+      notes.add("no 'weft via agent' side: dist/ has no native weft-cni front-end or no agent fast path (" + agentJar + ")");
+      return null;
+    }
+    Path socket = work.resolve("agent/cni.sock");
+    String javaCmd = ProcessHandle.current().info().command().orElse("java");
+    String lib = opts.dist().resolve("lib").toString();
+    // the weft-agent launcher's JVM flags, with AgentHost as main and the bench's classes appended
+    ProcessBuilder pb = new ProcessBuilder(javaCmd, "-Dweft.process=weft-bench-agent", "-XX:+UseSerialGC", "-Xmx256m", "-XX:-UsePerfData",
+        "-Xlog:disable", "-Xlog:all=warning:stderr", "--enable-native-access=ALL-UNNAMED",
+        "-Djna.boot.library.path=" + lib + "/native", "-Djna.nosys=true", "-Djna.nounpack=true", "-Djna.noclasspath=true",
+        "-cp", lib + "/*:" + System.getProperty("java.class.path"), AgentHost.class.getName(), socket.toString());
+    pb.redirectError(work.resolve("agent.err").toFile());
+    agent = pb.start();
+    var out = agentOut = new java.io.BufferedReader(new java.io.InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8));
+    var ready = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return out.readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    });
+    String line;
+    try {
+      line = ready.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      line = null;
+    }
+    if (!"ready".equals(line)) {
+      String err = Files.exists(work.resolve("agent.err")) ? read(work.resolve("agent.err")).strip() : "";
+      stopAgent();
+      notes.add("no 'weft via agent' side: the fast-path host did not start: " + (err.isEmpty() ? String.valueOf(line) : err));
+      return null;
+    }
+    log("agent fast path listening on %s (pid %d, in the host namespace)", socket, agent.pid());
+    return socket.toString();
+  }
+
+  private static boolean hasFastPath(Path jar) {
+    if (!Files.isRegularFile(jar)) return false;
+    try (var jf = new java.util.jar.JarFile(jar.toFile())) {
+      return jf.getEntry("dev/weft/agent/fastpath/CniFastPath.class") != null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void stopAgent() {
+    if (agent == null) return;
+    try {
+      agent.getOutputStream().close(); // AgentHost stops at EOF on stdin, saying how many it served
+      var served = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return agentOut.readLine();
+        } catch (IOException e) {
+          return null;
+        }
+      });
+      try {
+        String line = served.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        if (line != null && line.startsWith("served ")) agentServed = Long.parseLong(line.substring(7).strip());
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | NumberFormatException e) {
+        // unknown
+      }
+      if (!agent.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) agent.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (IOException | InterruptedException e) {
+      agent.destroyForcibly();
+    }
+    agent = null;
+  }
+
+  private BenchResult measure(String commandLine) throws IOException, InterruptedException {
     Netns.Sh.check("ip", "link", "set", "lo", "up");
     Instant start = Instant.now();
     Map<String, String> machine = Machine.describe(opts);
@@ -64,10 +154,12 @@ final class BenchRunner {
     List<AddDelCycle> cycles = new ArrayList<>();
     Map<AddDelCycle, Map<String, String>> traceEnv = new HashMap<>();
     int n = 0;
+    String agentSocket = opts.agent() ? startAgent() : null;
     for (String config : opts.configs()) {
       for (PluginSide.Impl impl : PluginSide.Impl.values()) {
         if (impl == PluginSide.Impl.WEFT_TRACED && opts.traceEvery() == 0) continue;
-        PluginSide side = side(config, impl, ++n);
+        if (impl == PluginSide.Impl.WEFT_AGENT && agentSocket == null) continue;
+        PluginSide side = side(config, impl, ++n, agentSocket);
         Path dir = work.resolve(config + "-" + impl.label);
         Files.createDirectories(dir);
         Files.createDirectories(side.dataDir());
@@ -135,6 +227,18 @@ final class BenchRunner {
         log("cycle %d/%d (%s), %.0f s", cycle + 1, total, warm ? "warm-up" : "measured", (System.nanoTime() - t0) / 1e9);
     }
 
+    if (agent != null) {
+      boolean alive = agent.isAlive();
+      stopAgent();
+      long expected = 0;
+      for (AddDelCycle c : cycles)
+        if (c.side().impl() == PluginSide.Impl.WEFT_AGENT) expected += 2L * total;
+      if (!alive || agentServed != expected)
+        notes.add("the agent fast path served " + agentServed + " of " + expected + " weft-agent invocations" + (alive ? "" : " and died")
+            + ": the rest fell back to the JVM plugin, so the weft-agent numbers are mixed");
+      else
+        notes.add("the agent fast path served all " + expected + " weft-agent invocations (warm-up included)");
+    }
     List<BenchResult.Side> sides = new ArrayList<>();
     for (AddDelCycle c : cycles) {
       List<AddDelCycle.Result> rs = results.getOrDefault(c, List.of());
@@ -167,11 +271,12 @@ final class BenchRunner {
     return new BenchResult.Probe(p.name(), p.command(), v, null, p.description());
   }
 
-  private PluginSide side(String config, PluginSide.Impl impl, int n) {
+  private PluginSide side(String config, PluginSide.Impl impl, int n, String agentSocket) {
     boolean masq = config.equals("masq");
     String bridge = "wftbr-" + config.charAt(0) + switch (impl) {
       case WEFT -> "w";
       case WEFT_TRACED -> "t";
+      case WEFT_AGENT -> "a";
       case REFERENCE -> "r";
     };
     String subnet = "10.213." + n + ".0/24";
@@ -179,17 +284,17 @@ final class BenchRunner {
     Map<String, String> extra = new LinkedHashMap<>();
     // weft-cni forwards to a node agent only when the config names an "agentSocket" (this one does
     // not); the variable makes sure it never talks to an agent outside the bench's namespaces
-    if (impl != PluginSide.Impl.REFERENCE) extra.put("WEFT_CNI_NO_AGENT", "1");
+    if (impl == PluginSide.Impl.WEFT || impl == PluginSide.Impl.WEFT_TRACED) extra.put("WEFT_CNI_NO_AGENT", "1");
     if (impl == PluginSide.Impl.REFERENCE) {
       return new PluginSide(config, impl, opts.reference().resolve("bridge"), opts.reference().toString(),
-          "bridge", "host-local", bridge, subnet, dataDir, masq, extra);
+          "bridge", "host-local", bridge, subnet, dataDir, masq, extra, null);
     }
     Path bin = opts.weftBinary() != null ? opts.weftBinary() : opts.dist().resolve("bin/weft-cni");
     String type = opts.weftBinary() != null ? bin.getFileName().toString() : "weft-cni";
     if (impl == PluginSide.Impl.WEFT_TRACED)
       extra.put("WEFT_CNI_TRACE", work.resolve(config + "-" + impl.label + "/trace-warmup.jsonl").toString());
     return new PluginSide(config, impl, bin, bin.getParent() + ":" + opts.reference(), type, opts.weftIpam(),
-        bridge, subnet, dataDir, masq, extra);
+        bridge, subnet, dataDir, masq, extra, impl == PluginSide.Impl.WEFT_AGENT ? agentSocket : null);
   }
 
   private static void checkBinary(Path bin) {

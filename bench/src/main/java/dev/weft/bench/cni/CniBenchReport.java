@@ -53,14 +53,17 @@ final class CniBenchReport {
       row(sb, "weft", w);
       row(sb, "reference", ref);
       BenchResult.Side traced = r.side(config, PluginSide.Impl.WEFT_TRACED);
-      LatencyStats wa = w.add(), ra = ref.add(), wd = w.del(), rd = ref.del();
-      if (wa != null && ra != null && wd != null && rd != null) {
-        sb.append(String.format("  %-16s %8.2fx %8.2fx %8.2fx | %8.2fx %8.2fx %8.2fx |%n", "weft/reference",
-            wa.p50Ms() / ra.p50Ms(), wa.p90Ms() / ra.p90Ms(), wa.p99Ms() / ra.p99Ms(),
-            wd.p50Ms() / rd.p50Ms(), wd.p90Ms() / rd.p90Ms(), wd.p99Ms() / rd.p99Ms()));
-      }
+      ratioRow(sb, "weft/reference", w, ref);
       if (traced != null) row(sb, "(weft traced)", traced);
-      for (BenchResult.Side s : traced == null ? List.of(w, ref) : List.of(w, ref, traced)) {
+      BenchResult.Side viaAgent = r.side(config, PluginSide.Impl.WEFT_AGENT);
+      if (viaAgent != null) {
+        row(sb, "weft via agent", viaAgent);
+        ratioRow(sb, "agent/reference", viaAgent, ref);
+      }
+      List<BenchResult.Side> all = new ArrayList<>(List.of(w, ref));
+      if (traced != null) all.add(traced);
+      if (viaAgent != null) all.add(viaAgent);
+      for (BenchResult.Side s : all) {
         if (s.firstFailure() != null) sb.append("  first failure: ").append(s.firstFailure()).append('\n');
         if (s.leftovers().values().stream().anyMatch(v -> v > 0)) sb.append("  left behind by ").append(s.side().label()).append(": ").append(s.leftovers()).append('\n');
       }
@@ -78,6 +81,11 @@ final class CniBenchReport {
       sb.append(String.format("target (weft ADD p50 <= %.0fx reference): %s %.2fx -> %s", TARGET_RATIO, config, ratio, ratio <= TARGET_RATIO ? "MET" : "NOT MET"));
       if (floor != null) sb.append(String.format("   (weft ADD p50 above the JVM floor: %.1f ms; reference ADD p50 %.1f ms)", wa.p50Ms() - floor.p50Ms(), ra.p50Ms()));
       sb.append('\n');
+      BenchResult.Side viaAgent = r.side(config, PluginSide.Impl.WEFT_AGENT);
+      if (viaAgent != null && viaAgent.add() != null) {
+        double ar = viaAgent.add().p50Ms() / ra.p50Ms();
+        sb.append(String.format("         via the agent's fast path:        %s %.2fx -> %s%n", config, ar, ar <= TARGET_RATIO ? "MET" : "NOT MET"));
+      }
     }
     breakdownTable(sb);
     for (String n : r.notes()) sb.append("note: ").append(n).append('\n');
@@ -93,6 +101,14 @@ final class CniBenchReport {
       default -> "th";
     };
     return n + suffix;
+  }
+
+  private static void ratioRow(StringBuilder sb, String name, BenchResult.Side w, BenchResult.Side ref) {
+    LatencyStats wa = w.add(), ra = ref.add(), wd = w.del(), rd = ref.del();
+    if (wa == null || ra == null || wd == null || rd == null) return;
+    sb.append(String.format("  %-16s %8.2fx %8.2fx %8.2fx | %8.2fx %8.2fx %8.2fx |%n", name,
+        wa.p50Ms() / ra.p50Ms(), wa.p90Ms() / ra.p90Ms(), wa.p99Ms() / ra.p99Ms(),
+        wd.p50Ms() / rd.p50Ms(), wd.p90Ms() / rd.p90Ms(), wd.p99Ms() / rd.p99Ms()));
   }
 
   private static void row(StringBuilder sb, String name, BenchResult.Side s) {
@@ -174,6 +190,7 @@ final class CniBenchReport {
     opts.put("weftBinary", o.weftBinary() == null ? null : o.weftBinary().toString());
     opts.put("weftIpam", o.weftIpam());
     opts.put("traceEvery", o.traceEvery());
+    opts.put("agent", o.agent());
     root.put("options", opts);
     root.put("machine", r.machine());
     root.put("method", "each cycle runs every step once (each plugin's ADD then DEL on a fresh pod netns, the JVM floor, the spawn "
@@ -189,6 +206,16 @@ final class CniBenchReport {
       c.put("reference", side(ref));
       BenchResult.Side traced = r.side(config, PluginSide.Impl.WEFT_TRACED);
       if (traced != null) c.put("weftTraced", side(traced));
+      BenchResult.Side viaAgent = r.side(config, PluginSide.Impl.WEFT_AGENT);
+      if (viaAgent != null) {
+        c.put("weftViaAgent", side(viaAgent));
+        if (viaAgent.add() != null && ref.add() != null) {
+          Map<String, Object> ratio = new LinkedHashMap<>();
+          for (double p : PCTS) ratio.put("addP" + (int) (p * 100), viaAgent.add().percentile(p) / ref.add().percentile(p));
+          for (double p : PCTS) ratio.put("delP" + (int) (p * 100), viaAgent.del().percentile(p) / ref.del().percentile(p));
+          c.put("ratioWeftViaAgentOverReference", ratio);
+        }
+      }
       if (w.add() != null && ref.add() != null) {
         Map<String, Object> ratio = new LinkedHashMap<>();
         for (double p : PCTS) ratio.put("addP" + (int) (p * 100), w.add().percentile(p) / ref.add().percentile(p));

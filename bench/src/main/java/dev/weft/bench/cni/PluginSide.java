@@ -13,12 +13,14 @@ import java.util.Map;
  */
 public record PluginSide(
     String config, Impl impl, Path binary, String cniPath, String type, String ipamType,
-    String bridge, String subnet, Path dataDir, boolean ipMasq, Map<String, String> extraEnv) {
+    String bridge, String subnet, Path dataDir, boolean ipMasq, Map<String, String> extraEnv, String agentSocket) {
 
   public enum Impl {
     WEFT("weft"), REFERENCE("reference"),
     /** weft again, with WEFT_CNI_TRACE set: the breakdown comes from it, the headline numbers do not. */
-    WEFT_TRACED("weft-traced");
+    WEFT_TRACED("weft-traced"),
+    /** weft-cni with an agentSocket in its config: the native front-end forwards to a warm agent JVM. */
+    WEFT_AGENT("weft-agent");
 
     final String label;
 
@@ -34,6 +36,7 @@ public record PluginSide(
   /** The network config, compact JSON, cniVersion 1.0.0 (the newest the Debian 1.1.1 plugins accept). */
   public String networkConfig() {
     return "{\"cniVersion\":\"1.0.0\",\"name\":\"wftbench\",\"type\":\"" + type + "\""
+        + (agentSocket == null ? "" : ",\"agentSocket\":\"" + agentSocket + "\"")
         + ",\"bridge\":\"" + bridge + "\""
         + ",\"isGateway\":true,\"isDefaultGateway\":true,\"hairpinMode\":true"
         + ",\"ipMasq\":" + ipMasq

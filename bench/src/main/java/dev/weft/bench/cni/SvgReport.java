@@ -13,9 +13,9 @@ import java.util.Map;
  * the SVG.
  */
 final class SvgReport {
-  static final String WEFT = "#d9480f", REF = "#1c7ed6", FLOOR = "#868e96", GRID = "#e9ecef", AXIS = "#495057";
+  static final String WEFT = "#d9480f", AGENT = "#7048e8", REF = "#1c7ed6", FLOOR = "#868e96", GRID = "#e9ecef", AXIS = "#495057";
   static final String[] SEGMENT_COLOURS = {"#ffa94d", "#ffd43b", "#69db7c", "#38d9a9", "#4dabf7", "#b197fc", "#f783ac", "#ced4da", "#a9e34b"};
-  static final int W = 1160, PW = 540, PH = 340, ML = 60, MT = 34;
+  static final int W = 1160, PW = 540, PH = 380, ML = 60, MT = 34;
 
   private final CniBenchReport report;
   private final BenchResult r;
@@ -43,7 +43,7 @@ final class SvgReport {
   String svg() {
     sb.setLength(0);
     List<String> configs = r.options().configs();
-    int breakdownRows = configs.size() * 3;
+    int breakdownRows = configs.size() * 4;
     int bdTop = MT + 60 + configs.size() * (PH + 70);
     int height = bdTop + 70 + breakdownRows * 2 * 28 + 90;
     sb.append(String.format("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">%n", W, height, W, height));
@@ -57,8 +57,9 @@ final class SvgReport {
     for (String config : configs) {
       BenchResult.Side w = r.side(config, PluginSide.Impl.WEFT), ref = r.side(config, PluginSide.Impl.REFERENCE);
       text(20, y - 6, 14, "bold", "#212529", "start", "config " + config + ": " + CniBenchReport.describeConfig(config));
-      cdf(20, y + 8, "ADD", w.add(), ref.add(), r.floor().stats());
-      cdf(20 + PW + 40, y + 8, "DEL", w.del(), ref.del(), null);
+      BenchResult.Side a = r.side(config, PluginSide.Impl.WEFT_AGENT);
+      cdf(20, y + 8, "ADD", w.add(), ref.add(), a == null ? null : a.add(), r.floor().stats());
+      cdf(20 + PW + 40, y + 8, "DEL", w.del(), ref.del(), a == null ? null : a.del(), null);
       y += PH + 70;
     }
     breakdown(20, bdTop);
@@ -73,11 +74,11 @@ final class SvgReport {
 
   // ---- CDF panel
 
-  private void cdf(int x0, int y0, String cmd, LatencyStats weft, LatencyStats ref, LatencyStats floor) {
-    int px = x0 + ML, py = y0 + 92, pw = PW - ML - 10, ph = PH - 92 - 40;
+  private void cdf(int x0, int y0, String cmd, LatencyStats weft, LatencyStats ref, LatencyStats agent, LatencyStats floor) {
+    int px = x0 + ML, py = y0 + 132, pw = PW - ML - 10, ph = PH - 132 - 40;
     double lo = Double.MAX_VALUE, hi = 0;
     int n = 1;
-    for (LatencyStats s : new LatencyStats[] {weft, ref, floor}) {
+    for (LatencyStats s : new LatencyStats[] {weft, ref, agent, floor}) {
       if (s == null) continue;
       lo = Math.min(lo, s.minMs());
       hi = Math.max(hi, s.maxMs());
@@ -90,12 +91,30 @@ final class SvgReport {
     }
     // legend above the plot
     int ly = y0 + 26;
-    if (weft != null) legend(x0 + 8, ly, WEFT, null, String.format("weft  p50 %s   p90 %s   p99 %s", fmtMs(weft.p50Ms()), fmtMs(weft.p90Ms()), fmtMs(weft.p99Ms())));
-    if (ref != null) legend(x0 + 8, ly + 16, REF, null, String.format("reference  p50 %s   p90 %s   p99 %s", fmtMs(ref.p50Ms()), fmtMs(ref.p90Ms()), fmtMs(ref.p99Ms())));
-    if (floor != null) legend(x0 + 8, ly + 32, FLOOR, "6,4", String.format("JVM floor  p50 %s   p90 %s   p99 %s", fmtMs(floor.p50Ms()), fmtMs(floor.p90Ms()), fmtMs(floor.p99Ms())));
-    if (weft != null && ref != null)
-      text(x0 + 8, ly + (floor != null ? 48 : 32), 12, "bold", "#212529", "start", String.format("weft/reference:  p50 %.2f×   p90 %.2f×   p99 %.2f×",
+    if (weft != null) {
+      legend(x0 + 8, ly, WEFT, null, String.format("weft (JVM per call)  p50 %s   p90 %s   p99 %s", fmtMs(weft.p50Ms()), fmtMs(weft.p90Ms()), fmtMs(weft.p99Ms())));
+      ly += 16;
+    }
+    if (agent != null) {
+      legend(x0 + 8, ly, AGENT, null, String.format("weft via agent  p50 %s   p90 %s   p99 %s", fmtMs(agent.p50Ms()), fmtMs(agent.p90Ms()), fmtMs(agent.p99Ms())));
+      ly += 16;
+    }
+    if (ref != null) {
+      legend(x0 + 8, ly, REF, null, String.format("reference  p50 %s   p90 %s   p99 %s", fmtMs(ref.p50Ms()), fmtMs(ref.p90Ms()), fmtMs(ref.p99Ms())));
+      ly += 16;
+    }
+    if (floor != null) {
+      legend(x0 + 8, ly, FLOOR, "6,4", String.format("JVM floor  p50 %s   p90 %s   p99 %s", fmtMs(floor.p50Ms()), fmtMs(floor.p90Ms()), fmtMs(floor.p99Ms())));
+      ly += 16;
+    }
+    if (weft != null && ref != null) {
+      text(x0 + 8, ly, 12, "bold", "#212529", "start", String.format("weft/reference:  p50 %.2f×   p90 %.2f×   p99 %.2f×",
           weft.p50Ms() / ref.p50Ms(), weft.p90Ms() / ref.p90Ms(), weft.p99Ms() / ref.p99Ms()));
+      ly += 16;
+    }
+    if (agent != null && ref != null)
+      text(x0 + 8, ly, 12, "bold", "#212529", "start", String.format("via agent/reference:  p50 %.2f×   p90 %.2f×   p99 %.2f×",
+          agent.p50Ms() / ref.p50Ms(), agent.p90Ms() / ref.p90Ms(), agent.p99Ms() / ref.p99Ms()));
     double lmin = Math.floor(Math.log10(lo * 0.9) * 2) / 2, lmax = Math.ceil(Math.log10(hi * 1.1) * 2) / 2;
     if (lmax - lmin < 1) lmax = lmin + 1;
     final double a = lmin, b = lmax;
@@ -112,13 +131,16 @@ final class SvgReport {
     }
     line(px, py, px + pw, py, GRID, 1, null);
     if (Y.applyAsDouble(0.99) - py > 12) text(px - 6, py + 4, 11, "normal", AXIS, "end", "max");
+    double lastLabel = -1e9;
     for (int e = (int) Math.floor(a); e <= Math.ceil(b); e++) {
       for (int k : new int[] {1, 2, 5}) {
         double v = k * Math.pow(10, e), lv = Math.log10(v);
         if (lv < a - 1e-9 || lv > b + 1e-9) continue;
         double xx = X.applyAsDouble(v);
         line(xx, py, xx, py + ph, k == 1 ? "#ced4da" : GRID, 1, null);
-        text(xx, py + ph + 15, 11, "normal", AXIS, "middle", fmtTick(v) + " ms");
+        if (xx - lastLabel < 52) continue;
+        text(xx, py + ph + 15, 11, "normal", AXIS, "middle", v >= 1000 ? fmtTick(v / 1000) + " s" : fmtTick(v) + " ms");
+        lastLabel = xx;
       }
     }
     line(px, py + ph, px + pw, py + ph, AXIS, 1, null);
@@ -126,6 +148,7 @@ final class SvgReport {
     text(px + pw / 2, py + ph + 32, 11, "normal", AXIS, "middle", "milliseconds, spawn to exit (log scale)");
     if (floor != null) curve(floor, X, Y, FLOOR, "6,4");
     if (ref != null) curve(ref, X, Y, REF, null);
+    if (agent != null) curve(agent, X, Y, AGENT, null);
     if (weft != null) curve(weft, X, Y, WEFT, null);
   }
 
@@ -171,6 +194,12 @@ final class SvgReport {
         double segSum = seg == null ? 0 : seg.values().stream().mapToDouble(Double::doubleValue).sum();
         rows.add(new Object[] {config + " " + cmd + "  weft", null, ws == null ? Double.NaN : ws.p50Ms()});
         if (seg != null) rows.add(new Object[] {"weft traced", seg, ts == null ? Double.NaN : ts.p50Ms()});
+        BenchResult.Side a = r.side(config, PluginSide.Impl.WEFT_AGENT);
+        LatencyStats as = a == null ? null : cmd.equals("ADD") ? a.add() : a.del();
+        if (as != null) {
+          rows.add(new Object[] {"weft via agent", null, as.p50Ms()});
+          max = Math.max(max, as.p50Ms());
+        }
         rows.add(new Object[] {"reference", null, rs == null ? Double.NaN : rs.p50Ms()});
         rows.add(null); // gap
         max = Math.max(max, Math.max(segSum, Math.max(ws == null ? 0 : ws.p50Ms(), rs == null ? 0 : rs.p50Ms())));
@@ -218,7 +247,8 @@ final class SvgReport {
           text(Math.max(x, wx) + 6, y + 15, 11, "normal", "#212529", "start", "wall p50 " + fmtMs(wall));
         }
       } else if (!Double.isNaN(wall)) {
-        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>%n", lx, y, wall * scale, weft ? WEFT : REF));
+        String fill = weft ? WEFT : label.equals("weft via agent") ? AGENT : REF;
+        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"20\" fill=\"%s\"/>%n", lx, y, wall * scale, fill));
         text(lx + wall * scale + 6, y + 15, 11, "normal", "#212529", "start", "wall p50 " + fmtMs(wall));
       }
       y += 26;
