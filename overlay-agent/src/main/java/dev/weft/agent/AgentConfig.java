@@ -9,6 +9,8 @@ import java.util.List;
  * Everything a node agent needs to know, from flags and/or a config file (see {@link AgentMain}).
  *
  * @param underlayIp null = the first IPv4 address of {@code underlayInterface}
+ * @param proxy the service proxy's backend: {@code nftables}, {@code iptables} or {@code none}
+ * @param proxyResync period of the service proxy's full resync
  */
 public record AgentConfig(
     String nodeName,
@@ -28,7 +30,12 @@ public record AgentConfig(
     Path cniSocket,
     String httpListen,
     Duration leaseTtl,
-    Duration resync) {
+    Duration resync,
+    String proxy,
+    Duration proxyResync) {
+
+  /** The values {@code --proxy} accepts. */
+  public static final java.util.List<String> PROXY_MODES = java.util.List.of("nftables", "iptables", "none");
 
   public AgentConfig {
     if (nodeName == null || nodeName.isBlank()) throw new IllegalArgumentException("--node-name is required");
@@ -44,6 +51,8 @@ public record AgentConfig(
       throw new IllegalArgumentException("--datastore \"" + datastore + "\" is not etcd or kubernetes");
     if (datastore.equals("etcd") && etcdEndpoints.isEmpty()) throw new IllegalArgumentException("--etcd-endpoints is required with --datastore etcd");
     if (leaseTtl.toSeconds() < 2) throw new IllegalArgumentException("--lease-ttl must be at least 2s");
+    if (!PROXY_MODES.contains(proxy)) throw new IllegalArgumentException("--proxy \"" + proxy + "\" is not nftables, iptables or none");
+    if (proxyResync.toMillis() < 1000) throw new IllegalArgumentException("--proxy-resync must be at least 1s");
   }
 
   /** The conflist the agent writes for the container runtime. */

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * on the command line win over the file.
  */
 @Command(name = "weft-agent", mixinStandardHelpOptions = true, version = "weft-agent 0.1.0",
-    description = "weft's node agent: subnet lease, VXLAN overlay, egress NAT, CNI fast path.")
+    description = "weft's node agent: subnet lease, VXLAN overlay, egress NAT, CNI fast path, service proxy.")
 public final class AgentMain implements Callable<Integer> {
   @Option(names = "--config", description = "YAML/JSON file with the settings below as keys") Path config;
   @Option(names = "--node-name", description = "this node's name (default: the host name)") String nodeName;
@@ -40,6 +40,8 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--http-listen", defaultValue = "0.0.0.0:9402", description = "metrics and health (default: ${DEFAULT-VALUE})") String httpListen;
   @Option(names = "--lease-ttl", defaultValue = "30s", description = "subnet lease TTL (default: ${DEFAULT-VALUE})") String leaseTtl;
   @Option(names = "--resync", defaultValue = "10s", description = "periodic full reconcile (default: ${DEFAULT-VALUE})") String resync;
+  @Option(names = "--proxy", defaultValue = "nftables", description = "service proxy backend: nftables, iptables or none (default: ${DEFAULT-VALUE})") String proxy;
+  @Option(names = "--proxy-resync", defaultValue = "30s", description = "service proxy full resync period (default: ${DEFAULT-VALUE})") String proxyResync;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -90,7 +92,7 @@ public final class AgentMain implements Callable<Integer> {
     }
     return new AgentConfig(node, underlayInterface, underlayIp, cidr, nodePrefix, vni, vxlanPort, datastore,
         List.copyOf(etcdEndpoints), etcdPrefix, kubeconfig, cniConfDir, stateDir, ipamDataDir, cniSocket, httpListen,
-        DurationText.parse(leaseTtl), DurationText.parse(resync));
+        DurationText.parse(leaseTtl), DurationText.parse(resync), proxy, DurationText.parse(proxyResync));
   }
 
   private static String hostName() {

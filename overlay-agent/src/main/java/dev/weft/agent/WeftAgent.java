@@ -12,6 +12,11 @@ import dev.weft.agent.overlay.OverlayConfig;
 import dev.weft.agent.overlay.OverlayReconciler;
 import dev.weft.agent.overlay.ReconcileReport;
 import dev.weft.agent.overlay.VxlanDevice;
+import dev.weft.proxy.HealthCheckServer;
+import dev.weft.proxy.ProxyBackends;
+import dev.weft.proxy.ProxyMetrics;
+import dev.weft.proxy.ServiceProxy;
+import dev.weft.proxy.model.NodeContext;
 import dev.weft.store.ClusterStore;
 import dev.weft.store.ClusterStores;
 import dev.weft.store.StoreConfig;
@@ -25,13 +30,14 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One node's agent. Start-up: datastore, subnet lease, VXLAN device and peers, egress NAT, CNI
- * config, fast path. Then a level-triggered loop: every lease change and every resync period,
+ * config, fast path; then the service proxy ({@code --proxy}). Then a level-triggered loop: every lease change and every resync period,
  * compare what the kernel has with what the cluster says and repair the difference. Stopping
  * (SIGTERM) leaves the kernel and the lease as they are: a restarted agent finds them right and
  * changes nothing, so pods never notice; a node that stays away loses its lease after the TTL.
@@ -56,6 +62,7 @@ public final class WeftAgent implements AutoCloseable {
   private CniFastPath fastPath;
   private OverlayConfig overlayConfig;
   private Underlay underlay;
+  private volatile ServiceProxy proxy;
 
   public WeftAgent(AgentConfig cfg) {
     this.cfg = cfg;
@@ -92,7 +99,28 @@ public final class WeftAgent implements AutoCloseable {
         .register(metrics);
     notReady = null;
     AgentLog.info("ready: pod CIDR " + overlayConfig.podCidr() + ", CNI config " + cfg.conflistPath());
+    startProxy();
     loop();
+  }
+
+  /**
+   * Services as NAT rules, in this node's namespace (the agent runs inside it: netns null). The
+   * other backend's rules are removed first (switching backends); stopping leaves the rules.
+   */
+  private void startProxy() {
+    if (cfg.proxy().equals("none")) return;
+    var node = new NodeContext(cfg.nodeName(), List.of(underlay.ip()), cfg.clusterCidr(), overlayConfig.podCidr());
+    ServiceProxy p = ServiceProxy.builder(store, ProxyBackends.create(cfg.proxy(), null), node)
+        .cleanUp(ProxyBackends.other(cfg.proxy(), null))
+        .resyncPeriod(cfg.proxyResync())
+        .metrics(new ProxyMetrics(metrics))
+        .healthChecks(new HealthCheckServer(node.nodeIps(), () -> proxy == null || proxy.healthy(), AgentLog::info))
+        // TODO(proxy): .udpConntrackCleanup(...) with dev.weft.proxy.ConntrackCleaner once it lands
+        .log(AgentLog::info)
+        .build();
+    proxy = p;
+    p.start();
+    AgentLog.info("service proxy: " + cfg.proxy() + ", full resync every " + cfg.proxyResync().toSeconds() + "s");
   }
 
   private ClusterStore connectStore() throws InterruptedException {
@@ -183,8 +211,11 @@ public final class WeftAgent implements AutoCloseable {
   }
 
   private boolean healthy() {
-    // alive while the loop turns at least once per two resync periods (plus start-up grace)
-    return notReady != null || System.nanoTime() - lastLoopNanos < 2 * cfg.resync().toNanos() + TimeUnit.SECONDS.toNanos(30);
+    // alive while the loop turns at least once per two resync periods (plus start-up grace), and
+    // the service proxy's syncs are not failing for long
+    ServiceProxy p = proxy;
+    return notReady != null || (System.nanoTime() - lastLoopNanos < 2 * cfg.resync().toNanos() + TimeUnit.SECONDS.toNanos(30)
+        && (p == null || p.healthy()));
   }
 
   /** Returns true when stopping. */
@@ -216,6 +247,7 @@ public final class WeftAgent implements AutoCloseable {
   public void close() {
     stop();
     closeQuietly(fastPath);
+    closeQuietly(proxy); // stops syncing; the rules stay
     closeQuietly(leaseWatch);
     closeQuietly(leases); // stops renewing without releasing
     closeQuietly(overlay);
