@@ -263,6 +263,10 @@ final class BenchRunner {
         : probe(floor, probeNanos);
     BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, "skipped (--no-floor)", null) : probe(spawn, probeNanos);
     machine.put("loadavgEnd", Machine.loadavg());
+    String builtAfter = Machine.describe(opts).get("weftCniJarBuilt");
+    if (!builtAfter.equals(machine.get("weftCniJarBuilt")))
+      notes.add("dist/ was rebuilt during the run (weft-cni-plugin.jar " + machine.get("weftCniJarBuilt") + " -> " + builtAfter
+          + "): the weft samples may mix two builds");
     return new BenchResult(start, Instant.now(), commandLine, opts, machine, sides, floorR, spawnR, notes);
   }
 
