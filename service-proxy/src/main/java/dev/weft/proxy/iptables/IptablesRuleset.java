@@ -37,6 +37,7 @@ import java.util.TreeMap;
  * <pre>
  * nat    PREROUTING, OUTPUT → WEFT-SERVICES: -d clusterIP/externalIP/LB IP -p proto --dport port → SVC | SVL | EXT
  *                               last rule: -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 → WEFT-NODEPORTS (--dport nodePort → EXT)
+ *                               (NodePorts answer on every local address but loopback, like the nftables backend)
  *        WEFT-SVC-h (cluster-wide endpoints)   ! -s clusterCIDR → WEFT-MARK-MASQ; [affinity: -m recent --rcheck → SEP]; -m statistic → SEP …
  *        WEFT-SVL-h (this node's endpoints)     same, for internal/externalTrafficPolicy Local
  *        WEFT-EXT-h (NodePort/externalIP/LB)    Cluster: → MARK-MASQ, → SVC; Local: -s podCIDR → SVC, src-type LOCAL → MARK-MASQ, → SVC; → SVL
@@ -264,10 +265,9 @@ public final class IptablesRuleset {
       this.node = node;
       this.v6 = v6;
       this.host = v6 ? "/128" : "/32";
-      List<String> dst = new ArrayList<>();
-      for (InetAddress a : node.nodeIps()) if (family(a)) dst.add("-d " + IpPrefix.format(a) + host);
-      if (dst.isEmpty()) dst.add("-m addrtype --dst-type LOCAL ! -d " + (v6 ? "::1/128" : "127.0.0.0/8"));
-      this.nodePortDst = List.copyOf(dst);
+      // every local address but loopback (NodePorts on 127.0.0.1 need route_localnet, a known hole), as
+      // the nftables backend does; NodeContext.nodeIps is not used to narrow it
+      this.nodePortDst = List.of("-m addrtype --dst-type LOCAL ! -d " + (v6 ? "::1/128" : "127.0.0.0/8"));
       this.clusterCidr = node.clusterCidr() != null && node.clusterCidr().isIpv6() == v6 ? node.clusterCidr().network().toString() : null;
       this.podCidr = node.podCidr() != null && node.podCidr().isIpv6() == v6 ? node.podCidr().network().toString() : null;
       for (String c : FILTER_CHAINS) declare(false, c);
@@ -463,9 +463,8 @@ public final class IptablesRuleset {
 
     /** The last WEFT-SERVICES rule(s), the jumps, the deletions: the whole restore input. */
     String finish(KernelView kernel, boolean full) {
-      for (String dst : nodePortDst)
-        comment(rule(natRules, SERVICES), "weft service nodeports; must be the last rule in this chain").append(' ').append(dst)
-            .append(" -j ").append(NODEPORTS).append('\n');
+      comment(rule(natRules, SERVICES), "weft service nodeports; must be the last rule in this chain").append(' ').append(nodePortDst.getFirst())
+          .append(" -j ").append(NODEPORTS).append('\n');
       StringBuilder out = new StringBuilder(filterDecl.length() + filterRules.length() + natDecl.length() + natRules.length() + 4096);
       out.append("*filter\n").append(filterDecl);
       jumps(out, "filter", kernel == null ? List.of() : kernel.filterBaseJumps(), full);
