@@ -41,8 +41,18 @@ public final class Lab {
     return paths.lab();
   }
 
-  /** How {@link #up} finds its binaries. {@code agent} null = {@code <dist>/bin/weft-agent}. */
-  public record UpOptions(int nodes, Path dist, Path agent, Duration timeout, int pods) {}
+  /**
+   * How {@link #up} finds its binaries. {@code agent} null = {@code <dist>/bin/weft-agent}; {@code proxy} the service
+   * proxy backend of every agent (null = nftables).
+   */
+  public record UpOptions(int nodes, Path dist, Path agent, Duration timeout, int pods, String proxy) {
+    public UpOptions(int nodes, Path dist, Path agent, Duration timeout, int pods) {
+      this(nodes, dist, agent, timeout, pods, LabConfig.DEFAULT_PROXY);
+    }
+  }
+
+  /** How long {@code weft lab pod del} keeps a pod terminating (serving, not ready) before removing it. */
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(2);
 
   // ------------------------------------------------------------------------------------------ up
 
@@ -62,7 +72,7 @@ public final class Lab {
     if (!Files.isExecutable(agent)) throw new LabException("no weft-agent at " + agent + ": run 'make build' first (or pass --agent)");
     if (which("etcd") == null) throw new LabException("etcd is not installed (Debian package etcd-server; 'make deps' installs it)");
     if (which("setsid") == null) throw new LabException("setsid is not installed (Debian package util-linux)");
-    LabConfig cfg = LabConfig.plan(paths, o.nodes(), dist.toAbsolutePath().normalize(), agent.toAbsolutePath().normalize());
+    LabConfig cfg = LabConfig.plan(paths, o.nodes(), dist.toAbsolutePath().normalize(), agent.toAbsolutePath().normalize(), o.proxy());
     long t0 = System.nanoTime();
     try {
       Files.createDirectories(paths.podsDir());
@@ -74,8 +84,8 @@ public final class Lab {
       }
       cfg.write(paths);
       Topology.create(paths, cfg);
-      out.printf("lab %s: underlay %s (etcd %s), %d nodes, external client %s%n", name(), cfg.underlayCidr(),
-          cfg.etcdEndpoint(), cfg.nodes().size(), cfg.extIp());
+      out.printf("lab %s: underlay %s (etcd %s), %d nodes, external client %s, service proxy %s%n", name(), cfg.underlayCidr(),
+          cfg.etcdEndpoint(), cfg.nodes().size(), cfg.extIp(), cfg.proxy());
       startSupervisor();
       out.printf("waiting for etcd and %d weft-agents ...%n", cfg.nodes().size());
       waitReady(cfg, o.timeout());
@@ -293,15 +303,33 @@ public final class Lab {
     return pod;
   }
 
+  /** Deletes a pod at once (no terminating phase): {@code deletePod(name, Duration.ZERO)}. */
   public void deletePod(String name) {
+    deletePod(name, Duration.ZERO);
+  }
+
+  /**
+   * Deletes a pod as the kubelet does: first it is terminating for {@code grace} — its Pod gets a
+   * {@code deletionTimestamp}, so its endpoints turn {@code ready: false, serving: <Ready>, terminating: true} while it
+   * still answers — then it is unwired (CNI DEL) and removed. A pod already terminating is not given a new grace.
+   */
+  public void deletePod(String name, Duration grace) {
     LabConfig cfg = requireUp();
+    if (grace != null && !grace.isZero() && !grace.isNegative()) {
+      LabPod terminating;
+      try (FileLock lock = FileLock.exclusive(paths.lockFile())) {
+        terminating = requirePod(name);
+        if (!terminating.terminating()) {
+          terminating = terminating.withDeletion(System.currentTimeMillis() + grace.toMillis());
+          terminating.write(paths);
+        }
+      }
+      waitRegistered(terminating, 5_000);
+      Procs.sleep(Math.max(0, terminating.deletionMillis() - System.currentTimeMillis()));
+    }
     String failure = null;
     try (FileLock lock = FileLock.exclusive(paths.lockFile())) {
-      if (!Files.exists(paths.podFile(name))) {
-        List<String> names = LabPod.readAll(paths).stream().map(LabPod::name).toList();
-        throw new LabException("pod " + name + " does not exist (pods: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
-      }
-      LabPod pod = LabPod.fromJson(J.read(paths.podFile(name)));
+      LabPod pod = requirePod(name);
       Files.delete(paths.podFile(name));
       waitServing(name, false, 5_000); // the supervisor closes the pod's sockets (they would keep the namespace alive)
       Path ns = NetNs.path(pod.netns());
@@ -317,6 +345,42 @@ public final class Lab {
       throw new UncheckedIOException(e);
     }
     if (failure != null) throw new LabException("pod " + name + " removed, but CNI DEL failed: " + failure);
+  }
+
+  /**
+   * Sets a pod's Ready condition (what a readiness probe would): its endpoints turn ready / not ready. Returns when
+   * the supervisor has stored the Pod; the EndpointSlice follows within a moment.
+   */
+  public LabPod setPodReady(String name, boolean ready) {
+    requireUp();
+    LabPod pod;
+    try (FileLock lock = FileLock.exclusive(paths.lockFile())) {
+      pod = requirePod(name).withReady(ready);
+      pod.write(paths);
+    }
+    waitRegistered(pod, 5_000);
+    return pod;
+  }
+
+  private LabPod requirePod(String name) {
+    if (!Files.exists(paths.podFile(name))) {
+      List<String> names = LabPod.readAll(paths).stream().map(LabPod::name).toList();
+      throw new LabException("pod " + name + " does not exist (pods: " + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
+    }
+    return LabPod.fromJson(J.read(paths.podFile(name)));
+  }
+
+  /** Waits until the supervisor has stored the pod as it is now (its readiness, its termination). */
+  private void waitRegistered(LabPod pod, long timeoutMillis) {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (System.currentTimeMillis() < deadline) {
+      SupervisorView sv = SupervisorView.read(paths);
+      if (sv == null || !sv.alive()) throw new LabException("the supervisor of lab " + name() + " is not running (see " + paths.supervisorLog() + ")");
+      if (pod.registration().equals(sv.podRegistration(pod.name()))) return;
+      Procs.sleep(50);
+    }
+    throw new LabException("pod " + pod.name() + ": the supervisor has not stored it as " + pod.registration() + " after "
+        + timeoutMillis / 1000 + " s (is etcd up? see " + paths.supervisorLog() + ")");
   }
 
   private ConflistInvoker invoker(LabConfig.Node n) {

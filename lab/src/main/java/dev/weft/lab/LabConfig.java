@@ -1,5 +1,8 @@
 package dev.weft.lab;
 
+import dev.weft.lab.services.Ipv4Range;
+import dev.weft.lab.services.PortRange;
+import dev.weft.lab.services.ServiceRanges;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +15,14 @@ import java.util.Map;
  *
  * @param dist the weft distribution (its {@code bin/} is the CNI_PATH)
  * @param agent the weft-agent executable run on every node
+ * @param proxy the service proxy backend every agent runs: {@code nftables} (default) or {@code iptables}
+ * @param serviceCidr where ClusterIPs come from ({@code weft apply})
+ * @param nodePorts the NodePort range
+ * @param lbPool LoadBalancer ingress IPs, on the underlay subnet so that the external client reaches them
  */
 public record LabConfig(String name, Path dist, Path agent, String underlayCidr, String etcdIp, int etcdPort,
-    String clusterCidr, int nodePrefix, List<Node> nodes, String extIp, long createdMillis) {
+    String clusterCidr, int nodePrefix, List<Node> nodes, String extIp, long createdMillis, String proxy,
+    String serviceCidr, String nodePorts, String lbPool) {
 
   public static final String UNDERLAY_BRIDGE = "br0";
   public static final String UNDERLAY_NET = "172.30.0";
@@ -24,19 +32,36 @@ public record LabConfig(String name, Path dist, Path agent, String underlayCidr,
   public static final int AGENT_HTTP_PORT = 9402;
   public static final String ETCD_PREFIX = "/weft";
   public static final int MAX_NODES = 50;
+  public static final List<String> PROXIES = List.of("nftables", "iptables");
+  public static final String DEFAULT_PROXY = "nftables";
+  public static final String SERVICE_CIDR = ServiceRanges.DEFAULT_SERVICE_CIDR;
+  public static final String NODE_PORTS = PortRange.DEFAULT_NODE_PORTS.toString();
+  public static final String LB_POOL = UNDERLAY_NET + ".100-" + UNDERLAY_NET + ".149";
 
   /** A node: a namespace with {@code eth0} on the underlay. */
   public record Node(String name, String netns, String underlayIp) {}
 
   public static LabConfig plan(LabPaths paths, int nodeCount, Path dist, Path agent) {
+    return plan(paths, nodeCount, dist, agent, DEFAULT_PROXY);
+  }
+
+  public static LabConfig plan(LabPaths paths, int nodeCount, Path dist, Path agent, String proxy) {
     if (nodeCount < 1 || nodeCount > MAX_NODES) throw new LabException("--nodes must be between 1 and " + MAX_NODES + " (got " + nodeCount + ")");
+    if (proxy == null) proxy = DEFAULT_PROXY;
+    if (!PROXIES.contains(proxy)) throw new LabException("unknown proxy backend '" + proxy + "' (nftables or iptables)");
     List<Node> nodes = new ArrayList<>();
     for (int i = 1; i <= nodeCount; i++) {
       String n = "node-" + i;
       nodes.add(new Node(n, paths.nodeNs(n), UNDERLAY_NET + "." + (10 + i)));
     }
     return new LabConfig(paths.lab(), dist, agent, UNDERLAY_NET + ".0/" + UNDERLAY_PREFIX, UNDERLAY_NET + ".1", 2379,
-        CLUSTER_CIDR, NODE_PREFIX, List.copyOf(nodes), UNDERLAY_NET + ".200", System.currentTimeMillis());
+        CLUSTER_CIDR, NODE_PREFIX, List.copyOf(nodes), UNDERLAY_NET + ".200", System.currentTimeMillis(), proxy, SERVICE_CIDR, NODE_PORTS,
+        LB_POOL);
+  }
+
+  /** The ranges {@code weft apply} allocates from in this lab. */
+  public ServiceRanges serviceRanges() {
+    return new ServiceRanges(Ipv4Range.parse(serviceCidr), PortRange.parse(nodePorts), lbPool == null ? null : Ipv4Range.parse(lbPool));
   }
 
   public String etcdEndpoint() {
@@ -71,7 +96,8 @@ public record LabConfig(String name, Path dist, Path agent, String underlayCidr,
         "--ipam-data-dir", paths.ipamDataDir(n).toString(),
         "--cni-socket", paths.cniSocket(n).toString(),
         "--http-listen", "0.0.0.0:" + AGENT_HTTP_PORT,
-        "--lease-ttl", "15s");
+        "--lease-ttl", "15s",
+        "--proxy", proxy);
   }
 
   /** etcd, in the underlay namespace, data under the state directory (which marks its command line). */
@@ -109,6 +135,10 @@ public record LabConfig(String name, Path dist, Path agent, String underlayCidr,
     m.put("nodes", ns);
     m.put("extIp", extIp);
     m.put("created", createdMillis);
+    m.put("proxy", proxy);
+    m.put("serviceCidr", serviceCidr);
+    m.put("nodePorts", nodePorts);
+    m.put("lbPool", lbPool);
     return m;
   }
 
@@ -120,7 +150,12 @@ public record LabConfig(String name, Path dist, Path agent, String underlayCidr,
     }
     return new LabConfig(J.str(m, "name"), Path.of(J.str(m, "dist")), Path.of(J.str(m, "agent")), J.str(m, "underlayCidr"),
         J.str(m, "etcdIp"), (int) J.num(m, "etcdPort", 2379), J.str(m, "clusterCidr"), (int) J.num(m, "nodePrefix", 24),
-        List.copyOf(nodes), J.str(m, "extIp"), J.num(m, "created", 0));
+        List.copyOf(nodes), J.str(m, "extIp"), J.num(m, "created", 0), orDefault(J.str(m, "proxy"), DEFAULT_PROXY),
+        orDefault(J.str(m, "serviceCidr"), SERVICE_CIDR), orDefault(J.str(m, "nodePorts"), NODE_PORTS), orDefault(J.str(m, "lbPool"), LB_POOL));
+  }
+
+  private static String orDefault(String v, String dflt) {
+    return v == null ? dflt : v;
   }
 
   public void write(LabPaths paths) {

@@ -11,9 +11,12 @@ import java.util.regex.Pattern;
 /**
  * A lab pod as {@code pods/<name>.json} records it: the desired state the supervisor serves (responders) and
  * registers in the cluster store (a Kubernetes Pod).
+ *
+ * @param ready the pod's Ready condition ({@code weft lab pod ready NAME --ready=false} clears it)
+ * @param deletionMillis when terminating: the end of its grace period (the Pod's {@code deletionTimestamp}); 0 otherwise
  */
 public record LabPod(String name, String node, String netns, String ip, Map<String, String> labels, String containerId,
-    String uid, long createdMillis) {
+    String uid, long createdMillis, boolean ready, long deletionMillis) {
   public static final String NAMESPACE = "default";
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?");
   private static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
@@ -21,6 +24,29 @@ public record LabPod(String name, String node, String netns, String ip, Map<Stri
 
   public LabPod {
     labels = labels == null ? Map.of() : Map.copyOf(new TreeMap<>(labels));
+  }
+
+  /** A new pod: ready, not terminating. */
+  public LabPod(String name, String node, String netns, String ip, Map<String, String> labels, String containerId, String uid,
+      long createdMillis) {
+    this(name, node, netns, ip, labels, containerId, uid, createdMillis, true, 0);
+  }
+
+  public boolean terminating() {
+    return deletionMillis > 0;
+  }
+
+  public LabPod withReady(boolean r) {
+    return new LabPod(name, node, netns, ip, labels, containerId, uid, createdMillis, r, deletionMillis);
+  }
+
+  public LabPod withDeletion(long millis) {
+    return new LabPod(name, node, netns, ip, labels, containerId, uid, createdMillis, ready, millis);
+  }
+
+  /** What the supervisor registers in the store, to tell when a change has been registered. */
+  String registration() {
+    return (ready ? "ready" : "not-ready") + (terminating() ? ",terminating" : "");
   }
 
   /** Labels sorted by key (records' maps are unordered). */
@@ -59,6 +85,8 @@ public record LabPod(String name, String node, String netns, String ip, Map<Stri
     m.put("containerId", containerId);
     m.put("uid", uid);
     m.put("created", createdMillis);
+    m.put("ready", ready);
+    if (deletionMillis > 0) m.put("deletion", deletionMillis);
     return m;
   }
 
@@ -66,7 +94,7 @@ public record LabPod(String name, String node, String netns, String ip, Map<Stri
     Map<String, String> labels = new TreeMap<>();
     J.map(m.get("labels")).forEach((k, v) -> labels.put(k, String.valueOf(v)));
     return new LabPod(J.str(m, "name"), J.str(m, "node"), J.str(m, "netns"), J.str(m, "ip"), labels, J.str(m, "containerId"),
-        J.str(m, "uid"), J.num(m, "created", 0));
+        J.str(m, "uid"), J.num(m, "created", 0), !Boolean.FALSE.equals(m.get("ready")), J.num(m, "deletion", 0));
   }
 
   void write(LabPaths paths) {

@@ -30,7 +30,8 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
           J.bool(a, "ready"), J.str(a, "lastExit")));
     }
     List<PodStatus> pods = new ArrayList<>();
-    for (LabPod p : LabPod.readAll(paths)) pods.add(new PodStatus(p, live && sv.podServing(p.name()), live && sv.podRegistered(p.name())));
+    for (LabPod p : LabPod.readAll(paths))
+      pods.add(new PodStatus(p, live && sv.podServing(p.name()) && p.ready() && !p.terminating(), live && sv.podRegistered(p.name())));
     return new LabStatus(cfg, nodes, pods, paths.extNs(), paths.underlayNs(), sv);
   }
 
@@ -65,6 +66,7 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
       o.put("ip", p.pod().ip());
       o.put("labels", new LinkedHashMap<String, Object>(p.pod().sortedLabels()));
       o.put("ready", p.ready());
+      if (p.pod().terminating()) o.put("terminating", true);
       ps.add(o);
     }
     m.put("pods", ps);
@@ -87,6 +89,13 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
     sup.put("running", supervisorAlive());
     m.put("supervisor", sup);
     m.put("clusterCidr", config.clusterCidr());
+    Map<String, Object> svc = new LinkedHashMap<>();
+    svc.put("proxy", config.proxy());
+    svc.put("serviceCidr", config.serviceCidr());
+    svc.put("nodePorts", config.nodePorts());
+    svc.put("loadBalancerPool", config.lbPool());
+    if (supervisorAlive()) svc.putAll(supervisor.services());
+    m.put("services", svc);
     return m;
   }
 
@@ -100,6 +109,8 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
     s.append(String.format("lab %s   underlay %s   etcd %s%s   cluster %s%n", config.name(), config.underlayCidr(), config.etcdEndpoint(),
         supervisorAlive() ? " (pid " + J.num(supervisor.etcd(), "pid", 0) + (J.bool(supervisor.etcd(), "ready") ? ", ready" : ", NOT READY") + ")" : "",
         config.clusterCidr()));
+    s.append(String.format("services: proxy %s   service CIDR %s   node ports %s   load-balancer pool %s%n", config.proxy(), config.serviceCidr(),
+        config.nodePorts(), config.lbPool()));
     s.append(supervisorAlive() ? String.format("supervisor pid %d%n", supervisor.pid())
         : "supervisor NOT RUNNING: agents are not restarted and pods do not answer ('weft lab down' then up)\n");
     s.append('\n');
@@ -115,7 +126,8 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
     for (PodStatus p : pods) {
       List<String> ls = new ArrayList<>();
       p.pod().sortedLabels().forEach((k, v) -> ls.add(k + "=" + v));
-      rows.add(new String[] {p.pod().name(), p.pod().node(), p.pod().ip(), p.ready() ? "yes" : "no", ls.isEmpty() ? "-" : String.join(",", ls),
+      rows.add(new String[] {p.pod().name(), p.pod().node(), p.pod().ip(), p.pod().terminating() ? "terminating" : p.ready() ? "yes" : "no",
+          ls.isEmpty() ? "-" : String.join(",", ls),
           p.pod().netns()});
     }
     if (pods.isEmpty()) s.append("no pods ('weft lab pod add NAME --node NODE')\n");

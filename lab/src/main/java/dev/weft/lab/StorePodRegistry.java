@@ -23,10 +23,14 @@ final class StorePodRegistry implements PodRegistry {
     this.store = ClusterStores.open(StoreConfig.etcd(List.of(endpoint), prefix));
   }
 
-  /** The Kubernetes object of a lab pod: one container whose ports are the responder's (named for Services). */
+  /**
+   * The Kubernetes object of a lab pod: one container whose ports are the responder's (named for Services); Ready as
+   * {@code ready}; a terminating pod carries {@code deletionTimestamp} (the end of its grace period) as a pod being
+   * deleted does in Kubernetes.
+   */
   static Pod pod(LabPod p, String hostIp, boolean ready) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    return new PodBuilder()
+    Pod pod = new PodBuilder()
         .withNewMetadata()
           .withName(p.name()).withNamespace(LabPod.NAMESPACE).withUid(p.uid()).withLabels(p.sortedLabels())
           .withCreationTimestamp(Instant.ofEpochMilli(p.createdMillis()).truncatedTo(ChronoUnit.SECONDS).toString())
@@ -46,6 +50,8 @@ final class StorePodRegistry implements PodRegistry {
           .addNewCondition().withType("ContainersReady").withStatus(ready ? "True" : "False").withLastTransitionTime(now).endCondition()
         .endStatus()
         .build();
+    if (p.terminating()) pod.getMetadata().setDeletionTimestamp(Instant.ofEpochMilli(p.deletionMillis()).toString());
+    return pod;
   }
 
   @Override

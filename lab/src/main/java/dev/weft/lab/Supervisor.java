@@ -20,7 +20,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,11 +41,13 @@ public final class Supervisor {
   private volatile boolean stopping;
   private final Map<String, Responder> responders = new ConcurrentHashMap<>();
   private final Map<String, String> podState = new ConcurrentHashMap<>(); // name -> serving|registered|error text
-  private final Set<String> registered = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> registered = new ConcurrentHashMap<>(); // name -> LabPod.registration() stored
   private volatile String registryError;
   private volatile String routeError;
   private Responder extResponder;
   private PodRegistry registry;
+  private volatile ServicesControlPlane services;
+  private volatile String servicesError;
 
   Supervisor(LabPaths paths, LabConfig cfg) {
     this.paths = paths;
@@ -121,6 +122,13 @@ public final class Supervisor {
     for (Thread t : ts) joinQuietly(t);
     responders.values().forEach(Responder::close);
     if (extResponder != null) extResponder.close();
+    if (services != null) {
+      try {
+        services.close();
+      } catch (RuntimeException ignored) {
+        // going away
+      }
+    }
     if (registry != null) {
       try {
         registry.close();
@@ -147,10 +155,29 @@ public final class Supervisor {
         if (ext == null) ext = Rtnl.openIn(NetNs.path(paths.extNs()));
         syncExtRoutes(ext, installedRoutes);
         routeError = null;
+        servicesTick(ext);
       } catch (Throwable e) {
         routeError = String.valueOf(e.getMessage());
       }
       Procs.sleep(500);
+    }
+  }
+
+  /** Starts the Services control plane once etcd answers; then its periodic work (repair, ingress routes). */
+  private void servicesTick(Rtnl ext) {
+    try {
+      synchronized (this) {
+        if (stopping) return;
+        if (services == null && etcdHealthy) {
+          services = new ServicesControlPlane(cfg);
+          log("services: EndpointSlice controller started");
+        }
+      }
+      if (services != null) services.tick(ext);
+      servicesError = null;
+    } catch (RuntimeException | LinkageError e) {
+      if (!String.valueOf(e).equals(servicesError)) log("services: " + e);
+      servicesError = String.valueOf(e);
     }
   }
 
@@ -224,7 +251,7 @@ public final class Supervisor {
       podState.remove(name);
       log("pod " + name + ": stopped serving");
     }
-    for (String name : new HashSet<>(registered)) {
+    for (String name : new HashSet<>(registered.keySet())) {
       if (desired.containsKey(name)) continue;
       if (registry() == null) break;
       try {
@@ -249,12 +276,12 @@ public final class Supervisor {
           continue;
         }
       }
-      if (!registered.contains(p.name()) && registry() != null) {
+      if (!p.registration().equals(registered.get(p.name())) && registry() != null) {
         try {
-          registry.put(p, cfg.node(p.node()).underlayIp(), true);
-          registered.add(p.name());
+          registry.put(p, cfg.node(p.node()).underlayIp(), p.ready());
+          registered.put(p.name(), p.registration());
           registryError = null;
-          log("pod " + p.name() + ": registered in the store (Ready)");
+          log("pod " + p.name() + ": registered in the store (" + p.registration() + ")");
         } catch (RuntimeException | LinkageError e) {
           if (!String.valueOf(e).equals(registryError)) log("pod " + p.name() + ": cannot register in the store: " + e);
           registryError = String.valueOf(e);
@@ -291,12 +318,20 @@ public final class Supervisor {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("serving", e.getValue().equals("serving"));
       if (!e.getValue().equals("serving")) p.put("error", e.getValue());
-      p.put("registered", registered.contains(e.getKey()));
+      p.put("registered", registered.containsKey(e.getKey()));
+      if (registered.containsKey(e.getKey())) p.put("registration", registered.get(e.getKey()));
       ps.put(e.getKey(), p);
     }
     s.put("pods", ps);
     if (registryError != null) s.put("registryError", registryError);
     if (routeError != null) s.put("routeError", routeError);
+    ServicesControlPlane sc = services;
+    Map<String, Object> svc = new LinkedHashMap<>();
+    svc.put("endpointSliceController", sc == null ? "not started" : sc.slices().synced() ? "synced" : "listing");
+    if (sc != null) svc.put("sliceWrites", sc.slices().writes());
+    String err = servicesError != null ? servicesError : sc == null ? null : sc.slices().lastError();
+    if (err != null) svc.put("error", err);
+    s.put("services", svc);
     try {
       J.writeAtomically(paths.supervisorStatusFile(), s);
     } catch (RuntimeException e) {

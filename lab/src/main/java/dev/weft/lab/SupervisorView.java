@@ -47,6 +47,16 @@ record SupervisorView(long pid, long updated, boolean alive, Map<String, Object>
     return J.bool(J.map(J.map(raw.get("pods")).get(pod)), "registered");
   }
 
+  /** What the supervisor last stored for the pod ({@link LabPod#registration()}), or null. */
+  String podRegistration(String pod) {
+    return J.str(J.map(J.map(raw.get("pods")).get(pod)), "registration");
+  }
+
+  /** The Services control plane's state: {@code endpointSliceController}, {@code sliceWrites}, {@code error}. */
+  Map<String, Object> services() {
+    return J.map(raw.get("services"));
+  }
+
   String podError(String pod) {
     return J.str(J.map(J.map(raw.get("pods")).get(pod)), "error");
   }

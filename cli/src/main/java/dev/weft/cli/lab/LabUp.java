@@ -25,6 +25,10 @@ public final class LabUp implements Callable<Integer> {
   @Option(names = "--agent", description = "the weft-agent executable (default: <dist>/bin/weft-agent)")
   Path agent;
 
+  @Option(names = "--proxy", defaultValue = "nftables", paramLabel = "BACKEND",
+      description = "service proxy backend of every agent: nftables or iptables (default: ${DEFAULT-VALUE})")
+  String proxy;
+
   @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for etcd and the agents (default: ${DEFAULT-VALUE})")
   int timeoutSeconds;
 
@@ -32,7 +36,7 @@ public final class LabUp implements Callable<Integer> {
   public Integer call() {
     Path d = dist != null ? dist : LabSupport.distHome();
     Lab l = lab.lab();
-    LabStatus s = l.up(new Lab.UpOptions(nodes, d, agent, Duration.ofSeconds(timeoutSeconds), pods), System.out);
+    LabStatus s = l.up(new Lab.UpOptions(nodes, d, agent, Duration.ofSeconds(timeoutSeconds), pods, proxy), System.out);
     System.out.println();
     System.out.print(s.toTable());
     System.out.println();
