@@ -269,6 +269,32 @@ class ServiceProxyKernelTest {
     }
   }
 
+  /** The same control path with the iptables backend (observed by connecting, and by iptables-save). */
+  @Test
+  void iptablesBackendThroughTheSameController() {
+    ServiceProxy p = ServiceProxy.builder(store, new IptablesProxyBackend(topo.nodeNetns()), ServiceTopology.NODE_CONTEXT)
+        .cleanUp(new NftProxyBackend(topo.nodeNetns())).log(s -> System.out.println("iptables: " + s)).build();
+    try (p) {
+      p.start();
+      eventually("first sync", () -> p.syncCount() >= 1);
+      // switching: the nftables table of the earlier tests is gone
+      assertEquals(0, topo.nftJson("ip", TABLE).size(), "nft table removed when iptables starts");
+      store.put(StoreObjects.service("default", "ipt", "10.96.0.30", 80));
+      store.put(StoreObjects.slice("default", "ipt", "ipt-abc", "http", "TCP", 80, List.of(ready(POD_A, "node-1"))));
+      eventually("answers through the ClusterIP", () -> tcp(topo.pod("pod-b"), "10.96.0.30", 80).equals("pod-a " + POD_B));
+      assertTrue(ServiceTopology.in(topo.node, "iptables-save", "-t", "nat").contains("10.96.0.30"));
+      store.put(StoreObjects.slice("default", "ipt", "ipt-abc", "http", "TCP", 80, List.of()));
+      eventually("no endpoint rules", () -> !ServiceTopology.in(topo.node, "iptables-save", "-t", "nat").contains(POD_A));
+      // the no-endpoints reject rule (its data path is the iptables backend's own kernel tests' business)
+      eventually("reject rule", () -> ServiceTopology.in(topo.node, "iptables-save", "-t", "filter").lines()
+          .anyMatch(l -> l.contains("-d 10.96.0.30/32") && l.contains("-j REJECT")));
+    } finally {
+      // leave the namespace to the nftables tests: switching back removes the iptables rules
+      new IptablesProxyBackend(topo.nodeNetns()).removeAll();
+    }
+    assertTrue(!ServiceTopology.in(topo.node, "iptables-save", "-t", "nat").contains("10.96.0.30"));
+  }
+
   @Test
   void deletingTheServiceRemovesItsRules() {
     store.put(StoreObjects.service("default", "gone", "10.96.0.20", 80));
