@@ -16,17 +16,20 @@ import java.util.List;
  * The rules of one service port, a pure function of the port, its endpoints and the node
  * (kube-proxy's nftables layout):
  * <ul>
- *   <li>{@code svc-<name>}: balancing over the cluster's usable endpoints ({@code numgen random mod N
- *       vmap}), after the sessionAffinity lookups; ClusterIP traffic from outside the cluster CIDR is
- *       marked for masquerade first.
+ *   <li>{@code svc-<name>}: ClusterIP traffic from outside the cluster CIDR is marked for
+ *       masquerade; then one rule per usable endpoint of the cluster, {@code numgen random mod (n−i)
+ *       == 0 dnat to ip:port} (the last unconditional), after the sessionAffinity lookups.
  *   <li>{@code local-<name>}: the same over this node's endpoints, for Local traffic policies.
  *   <li>{@code ext-<name>}: NodePort / externalIP / LoadBalancer entry. externalTrafficPolicy Cluster:
  *       mark for masquerade, then {@code svc-}. Local: pod-originated (source in the node's pod CIDR)
  *       and node-originated (masqueraded) traffic go to {@code svc-}, the rest to {@code local-}
  *       with its source kept.
- *   <li>{@code ep-<name>__<ip>/<port>}: hairpin masquerade when the client is the endpoint itself,
- *       the affinity update, DNAT.
+ *   <li>{@code ep-<name>__<ip>/<port>}, only with sessionAffinity ClientIP: the client address goes
+ *       into the endpoint's timeout set {@code aff-<name>__<ip>/<port>}, then DNAT.
  * </ul>
+ * Hairpin: every endpoint contributes {@code ip . ip} to the shared set {@code hairpin-endpoints};
+ * postrouting masquerades a DNAT'd connection whose source and destination are that pair (a pod
+ * that reached its own Service and landed on itself), so no per-endpoint chain is needed.
  * Entries are elements: {@code service-ips} / {@code service-nodeports} point at the entry chain;
  * with no usable endpoint the service's addresses go to {@code no-endpoint-services} /
  * {@code no-endpoint-nodeports} (reject; drop when only a Local policy leaves nothing), and
@@ -40,6 +43,8 @@ public final class NftRenderer {
   static final String NO_LOCAL_IPS = "no-local-endpoint-ips", NO_LOCAL_NODEPORTS = "no-local-endpoint-nodeports";
   static final String MARK_MASQ = "mark-for-masquerade", REJECT = "reject-chain";
   static final String GOTO_REJECT = "goto " + REJECT;
+  /** endpoint IP . the same IP: a connection DNAT'd back to its own source is masqueraded (hairpin). */
+  static final String HAIRPIN = "hairpin-endpoints";
 
   private NftRenderer() {}
 
@@ -78,8 +83,9 @@ public final class NftRenderer {
     String cidr = node.clusterCidr() == null ? null : node.clusterCidr().network().toString();
     String timeout = svc.affinityTimeout() == null ? null : Math.max(1, svc.affinityTimeout().toSeconds()) + "s";
 
-    if (needSvc) chains.put(svcChain, balance(base, clusterWide, internalLocal ? List.of() : clusterIps, cidr, timeout != null));
-    if (needLocal) chains.put(localChain, balance(base, local, internalLocal ? clusterIps : List.of(), cidr, timeout != null));
+    boolean affinity = timeout != null;
+    if (needSvc) chains.put(svcChain, balance(base, proto, clusterWide, internalLocal ? List.of() : clusterIps, cidr, affinity));
+    if (needLocal) chains.put(localChain, balance(base, proto, local, internalLocal ? clusterIps : List.of(), cidr, affinity));
 
     // external entry
     boolean externalTarget = externalLocal ? (needLocal || needSvc) : needSvc;
@@ -99,17 +105,14 @@ public final class NftRenderer {
       chains.put(extChain, r);
     }
 
+    java.util.Set<String> hairpin = new java.util.HashSet<>();
     for (Endpoint e : withChains) {
       String ip = IpPrefix.format(e.ip());
-      List<String> r = new ArrayList<>(3);
-      r.add("ip saddr " + ip + " jump " + MARK_MASQ + " comment \"hairpin\"");
-      if (timeout != null) {
-        String set = NftNames.affinitySet(base, e);
-        sets.put(set, "type ipv4_addr; flags dynamic,timeout; timeout " + timeout + ";");
-        r.add("update @" + set + " { ip saddr }");
-      }
-      r.add("meta l4proto " + proto + " dnat to " + ip + ":" + e.port());
-      chains.put(NftNames.endpointChain(base, e), r);
+      if (hairpin.add(ip)) elements.add(new ServiceRules.Element(HAIRPIN, ip + " . " + ip, null));
+      if (!affinity) continue;
+      String set = NftNames.affinitySet(base, e);
+      sets.put(set, "type ipv4_addr; flags dynamic,timeout; timeout " + timeout + ";");
+      chains.put(NftNames.endpointChain(base, e), List.of("update @" + set + " { ip saddr }", dnat(proto, e)));
     }
 
     // entries
@@ -137,25 +140,29 @@ public final class NftRenderer {
     return new ServiceRules(svc.id(), chains, sets, elements);
   }
 
-  /** Masquerade for ClusterIP traffic from outside the cluster, affinity lookups, then the random choice. */
-  private static List<String> balance(String base, List<Endpoint> eps, List<InetAddress> masqFor, String cidr, boolean affinity) {
-    List<String> r = new ArrayList<>(eps.size() + 3);
+  /**
+   * Masquerade for ClusterIP traffic from outside the cluster, affinity lookups, then the random
+   * choice: rule i of n matches with probability 1/(n−i) ({@code numgen random mod (n−i) == 0}), the
+   * last one always, so each endpoint gets 1/n. No anonymous vmap: the kernel names each anonymous
+   * set by scanning all the table's sets, which makes a table of 10 000 services quadratic to load.
+   */
+  private static List<String> balance(String base, String proto, List<Endpoint> eps, List<InetAddress> masqFor, String cidr, boolean affinity) {
+    List<String> r = new ArrayList<>(eps.size() * (affinity ? 2 : 1) + 2);
     if (cidr != null)
       for (InetAddress ip : masqFor) r.add("ip daddr " + IpPrefix.format(ip) + " ip saddr != " + cidr + " jump " + MARK_MASQ);
     if (affinity)
       for (Endpoint e : eps) r.add("ip saddr @" + NftNames.affinitySet(base, e) + " goto " + NftNames.endpointChain(base, e));
-    if (eps.size() == 1) {
-      r.add("goto " + NftNames.endpointChain(base, eps.getFirst()));
-    } else {
-      StringBuilder b = new StringBuilder(32 + eps.size() * 64);
-      b.append("numgen random mod ").append(eps.size()).append(" vmap { ");
-      for (int i = 0; i < eps.size(); i++) {
-        if (i > 0) b.append(", ");
-        b.append(i).append(" : goto ").append(NftNames.endpointChain(base, eps.get(i)));
-      }
-      r.add(b.append(" }").toString());
+    int n = eps.size();
+    for (int i = 0; i < n; i++) {
+      Endpoint e = eps.get(i);
+      String target = affinity ? "goto " + NftNames.endpointChain(base, e) : dnat(proto, e);
+      r.add(i < n - 1 ? "numgen random mod " + (n - i) + " == 0 " + target : target);
     }
     return r;
+  }
+
+  static String dnat(String proto, Endpoint e) {
+    return "meta l4proto " + proto + " dnat to " + IpPrefix.format(e.ip()) + ":" + e.port();
   }
 
   private static List<InetAddress> v4Only(List<InetAddress> ips) {

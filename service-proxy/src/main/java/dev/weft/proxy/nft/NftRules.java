@@ -26,9 +26,11 @@ public final class NftRules {
   public record Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules) {}
 
   /** What is in the kernel after a successful sync. */
-  public record State(NodeContext node, Map<ServicePortName, Entry> entries) {
+  /** @param hairpin hairpin element key → number of service ports whose endpoints need it */
+  public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin) {
     public State {
       entries = Collections.unmodifiableMap(entries);
+      hairpin = Collections.unmodifiableMap(hairpin);
     }
   }
 
@@ -36,16 +38,27 @@ public final class NftRules {
   public record Plan(NftScript.Script script, State next, boolean full) {}
 
   /** The whole table. */
+  /**
+   * The model's endpoints by hash: ServicePortName compares by building strings, so TreeMap lookups
+   * at 10 000 services cost more than the whole update.
+   */
+  private static Map<ServicePortName, List<Endpoint>> endpoints(ProxyModel model) {
+    return new HashMap<>(model.endpoints());
+  }
+
   public static Plan full(ProxyModel model, NodeContext node) {
+    Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
     Map<ServicePortName, Entry> entries = HashMap.newHashMap(model.services().size());
+    Map<String, Integer> hairpin = new HashMap<>();
     List<ServiceRules> rendered = new ArrayList<>(model.services().size());
     for (ServicePort svc : model.services().values()) {
-      List<Endpoint> eps = model.endpointsOf(svc.id());
+      List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
       ServiceRules r = NftRenderer.render(svc, eps, node);
       entries.put(svc.id(), new Entry(svc, eps, r));
       rendered.add(r);
+      for (ServiceRules.Element e : r.elements()) if (e.set().equals(NftRenderer.HAIRPIN)) hairpin.merge(e.key(), 1, Integer::sum);
     }
-    return new Plan(NftScript.full(node, rendered), new State(node, entries), true);
+    return new Plan(NftScript.full(node, rendered), new State(node, entries, hairpin), true);
   }
 
   /**
@@ -54,11 +67,14 @@ public final class NftRules {
    */
   public static Plan update(State previous, ProxyModel model, NodeContext node) {
     if (previous == null || !previous.node().equals(node)) return full(model, node);
+    Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
     Map<ServicePortName, Entry> next = new HashMap<>(previous.entries());
     Map<ServicePortName, ServiceRules> before = new LinkedHashMap<>(), after = new LinkedHashMap<>();
     List<ServicePortName> changed = new ArrayList<>();
+    java.util.Set<ServicePortName> present = java.util.HashSet.newHashSet(model.services().size());
     for (ServicePort svc : model.services().values()) {
-      List<Endpoint> eps = model.endpointsOf(svc.id());
+      present.add(svc.id());
+      List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
       Entry old = previous.entries().get(svc.id());
       if (old != null && old.service().equals(svc) && old.endpoints().equals(eps)) continue;
       ServiceRules r = NftRenderer.render(svc, eps, node);
@@ -68,12 +84,14 @@ public final class NftRules {
       after.put(svc.id(), r);
     }
     for (var e : previous.entries().entrySet()) {
-      if (model.services().containsKey(e.getKey())) continue;
+      if (present.contains(e.getKey())) continue;
       next.remove(e.getKey());
       changed.add(e.getKey());
       before.put(e.getKey(), e.getValue().rules());
     }
-    return new Plan(NftScript.update(before, after, changed), new State(node, next), false);
+    Map<String, Integer> hairpin = new HashMap<>(previous.hairpin());
+    NftScript.Script script = NftScript.update(before, after, changed, hairpin);
+    return new Plan(script, new State(node, next, hairpin), false);
   }
 
   /**
@@ -83,12 +101,18 @@ public final class NftRules {
   public static Map<ServicePortName, List<Endpoint>> removedUdpEndpoints(State previous, ProxyModel model, NodeContext node) {
     if (previous == null) return Map.of();
     Map<ServicePortName, List<Endpoint>> removed = new LinkedHashMap<>();
+    Map<ServicePortName, List<Endpoint>> byId = null;
+    Map<ServicePortName, ServicePort> services = null;
     for (var e : previous.entries().entrySet()) {
       ServicePortName id = e.getKey();
       if (id.protocol() != Protocol.UDP) continue;
       Entry old = e.getValue();
-      ServicePort now = model.services().get(id);
-      List<Endpoint> nowEps = model.endpointsOf(id);
+      if (byId == null) {
+        byId = endpoints(model);
+        services = new HashMap<>(model.services());
+      }
+      ServicePort now = services.get(id);
+      List<Endpoint> nowEps = byId.getOrDefault(id, List.of());
       if (now != null && now.equals(old.service()) && nowEps.equals(old.endpoints()) && Objects.equals(previous.node(), node)) continue;
       List<Endpoint> was = EndpointSelection.choose(old.service(), old.endpoints(), previous.node().nodeName()).all();
       List<Endpoint> is = now == null ? List.of() : EndpointSelection.choose(now, nowEps, node.nodeName()).all();

@@ -48,6 +48,7 @@ public final class NftScript {
     map(s, NftRenderer.NO_ENDPOINT_NODEPORTS, "inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
     map(s, NftRenderer.NO_LOCAL_IPS, "ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
     map(s, NftRenderer.NO_LOCAL_NODEPORTS, "inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
+    map(s, NftRenderer.HAIRPIN, "ipv4_addr . ipv4_addr", "endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
     chain(s, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS,
@@ -58,7 +59,9 @@ public final class NftScript {
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS);
     chain(s, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
     chain(s, "nat-output", "type nat hook output priority -100; policy accept;", null, "jump services");
-    chain(s, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null, "jump masquerading");
+    chain(s, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null,
+        "ct status dnat ip saddr . ip daddr @" + NftRenderer.HAIRPIN + " masquerade fully-random comment \"hairpin\"",
+        "jump masquerading");
     chain(s, "services", null, "dispatch: service addresses, then NodePorts on local addresses",
         "ip daddr . meta l4proto . th dport vmap @" + NftRenderer.SERVICE_IPS,
         "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.SERVICE_NODEPORTS);
@@ -72,7 +75,7 @@ public final class NftScript {
   }
 
   /** The rules and elements of the fixed part (for counting). */
-  static final int SKELETON_RULES = 17, SKELETON_ELEMENTS = 1;
+  static final int SKELETON_RULES = 18, SKELETON_ELEMENTS = 1;
 
   private static String hex(int v) {
     return "0x" + Integer.toHexString(v);
@@ -112,7 +115,10 @@ public final class NftScript {
     }
     s.append("}\n");
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
-    for (ServiceRules r : services) for (ServiceRules.Element e : r.elements()) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (ServiceRules r : services)
+      for (ServiceRules.Element e : r.elements())
+        if (seen.add(e.set() + ' ' + e.key())) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e); // shared (hairpin) or duplicate keys once
     int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
     return new Script(s.toString(), written, rules, elements);
   }
@@ -148,8 +154,10 @@ public final class NftScript {
   /**
    * The transaction that turns {@code before} into {@code after} for the service ports in
    * {@code changed} (ids present in either map; absent from {@code after} = removed).
+   * {@code hairpinCounts} (element key → service ports using it) is updated in place: the shared
+   * hairpin element is written when its first user appears and deleted when its last one goes.
    */
-  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed) {
+  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts) {
     Map<String, List<ServiceRules.Element>> deleteEls = new LinkedHashMap<>(), addEls = new LinkedHashMap<>();
     List<String> flush = new ArrayList<>(), deleteChains = new ArrayList<>(), deleteSets = new ArrayList<>(), deleteSetsFirst = new ArrayList<>();
     StringBuilder block = new StringBuilder();
@@ -168,11 +176,18 @@ public final class NftScript {
       if (old != null) for (ServiceRules.Element e : old.elements()) oldEls.put(e.set() + ' ' + e.key(), e);
       if (neu != null) for (ServiceRules.Element e : neu.elements()) newEls.put(e.set() + ' ' + e.key(), e);
       if (old != null)
-        for (ServiceRules.Element e : old.elements())
-          if (!e.equals(newEls.get(e.set() + ' ' + e.key()))) deleteEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        for (ServiceRules.Element e : old.elements()) {
+          if (e.equals(newEls.get(e.set() + ' ' + e.key()))) continue;
+          if (e.set().equals(NftRenderer.HAIRPIN) && hairpinCounts.merge(e.key(), -1, Integer::sum) > 0) continue;
+          if (e.set().equals(NftRenderer.HAIRPIN)) hairpinCounts.remove(e.key());
+          deleteEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        }
       if (neu != null)
-        for (ServiceRules.Element e : neu.elements())
-          if (!e.equals(oldEls.get(e.set() + ' ' + e.key()))) addEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        for (ServiceRules.Element e : neu.elements()) {
+          if (e.equals(oldEls.get(e.set() + ' ' + e.key()))) continue;
+          if (e.set().equals(NftRenderer.HAIRPIN) && hairpinCounts.merge(e.key(), 1, Integer::sum) > 1) continue;
+          addEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        }
       // chains: a changed set declaration means every chain of the port is rewritten (they refer to it)
       for (var c : oldChains.entrySet()) {
         List<String> now = newChains.get(c.getKey());
