@@ -37,6 +37,25 @@ public final class ApplyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // read inside run(): for a lab this runs in the re-executed child, which inherits stdin (for -f -)
+    return cluster.run(c -> {
+      List<Service> services = read();
+      ServiceApplier applier = new ServiceApplier(c.store(), c.ranges());
+      int rc = 0;
+      for (Service s : services) {
+        try {
+          var r = applier.apply(s);
+          System.out.println("service/" + s.getMetadata().getName() + " " + r.outcome().name().toLowerCase(Locale.ROOT));
+        } catch (ServiceRejectedException e) {
+          System.err.println("Error from server (Invalid): error when applying service/" + s.getMetadata().getName() + ": " + e.getMessage());
+          rc = 1;
+        }
+      }
+      return rc;
+    });
+  }
+
+  private List<Service> read() {
     List<Service> services = new ArrayList<>();
     for (String f : files) {
       String text;
@@ -58,19 +77,6 @@ public final class ApplyCommand implements Callable<Integer> {
             + "\". You must pass '--namespace=" + ns + "' to perform this operation.");
       if (ns == null || ns.isEmpty()) s.getMetadata().setNamespace(namespace == null ? "default" : namespace);
     }
-    return cluster.run(c -> {
-      ServiceApplier applier = new ServiceApplier(c.store(), c.ranges());
-      int rc = 0;
-      for (Service s : services) {
-        try {
-          var r = applier.apply(s);
-          System.out.println("service/" + s.getMetadata().getName() + " " + r.outcome().name().toLowerCase(Locale.ROOT));
-        } catch (ServiceRejectedException e) {
-          System.err.println("Error from server (Invalid): error when applying service/" + s.getMetadata().getName() + ": " + e.getMessage());
-          rc = 1;
-        }
-      }
-      return rc;
-    });
+    return services;
   }
 }

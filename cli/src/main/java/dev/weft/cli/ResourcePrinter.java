@@ -31,7 +31,7 @@ final class ResourcePrinter {
   private static final KubernetesSerialization SERIAL = new KubernetesSerialization();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)).enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   private ResourcePrinter() {}
 

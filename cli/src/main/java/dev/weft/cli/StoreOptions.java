@@ -10,7 +10,6 @@ import dev.weft.lab.services.ServiceRanges;
 import dev.weft.store.ClusterStore;
 import dev.weft.store.ClusterStores;
 import dev.weft.store.StoreConfig;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -99,12 +98,20 @@ public final class StoreOptions {
 
   /** This very command, again, inside {@code ns}; its exit code. */
   private int hop(Path ns) throws InterruptedException {
+    // the JVM's own command line up to the main class (/proc/self/cmdline: no JMX to load), then the arguments
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-    cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(WeftMain.class.getName());
+    ProcessHandle.Info info = ProcessHandle.current().info();
+    cmd.add(info.command().orElse(System.getProperty("java.home") + "/bin/java"));
+    List<String> jvm = List.of(info.arguments().orElse(new String[0]));
+    int main = jvm.indexOf(WeftMain.class.getName());
+    if (main < 0) {
+      cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), WeftMain.class.getName()));
+    } else {
+      cmd.addAll(jvm.subList(0, main));
+      // jetcd's protobuf and netty call sun.misc.Unsafe, which JDK 25 reports on stderr; allowed explicitly here
+      if (jvm.stream().noneMatch(a -> a.startsWith("--sun-misc-unsafe-memory-access"))) cmd.add("--sun-misc-unsafe-memory-access=allow");
+      cmd.add(WeftMain.class.getName());
+    }
     cmd.addAll(WeftMain.arguments());
     ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
     pb.environment().put(HOP_ENV, lab);

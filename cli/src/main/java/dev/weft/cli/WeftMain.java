@@ -19,6 +19,9 @@ public final class WeftMain implements Runnable {
 
   public static void main(String[] args) {
     arguments = List.of(args);
+    // the store client's libraries talk on stderr unless told not to (weft get's output must stay clean)
+    System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "ERROR"));
+    System.setProperty("io.netty.noUnsafe", System.getProperty("io.netty.noUnsafe", "true"));
     CommandLine cl = new CommandLine(new WeftMain());
     cl.setExecutionExceptionHandler((e, cmd, parse) -> {
       cmd.getErr().println("weft: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -195,7 +195,8 @@ public final class ServiceApplier {
     } else {
       s.setHealthCheckNodePort(null);
     }
-    ServiceStatus status = new ServiceStatus();
+    ServiceStatus status = new ServiceStatus(); // loadBalancer always present, as the apiserver writes it: {"loadBalancer": {}}
+    status.setLoadBalancer(new io.fabric8.kubernetes.api.model.LoadBalancerStatus());
     if (s.getType().equals("LoadBalancer") && lbIps != null) {
       String ip = s.getLoadBalancerIP() != null && !s.getLoadBalancerIP().isEmpty() ? s.getLoadBalancerIP()
           : old == null ? null : poolIngress(old).stream().findFirst().orElse(null);
