@@ -1,9 +1,7 @@
 package dev.weft.proxy;
 
-import dev.weft.proxy.model.Endpoint;
 import dev.weft.proxy.model.NodeContext;
 import dev.weft.proxy.model.ProxyModel;
-import dev.weft.proxy.model.ServicePortName;
 import dev.weft.store.ClusterStore;
 import dev.weft.store.StoreException;
 import dev.weft.store.Watch;
@@ -48,10 +46,15 @@ import java.util.function.Consumer;
 public final class ServiceProxy implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ServiceProxy.class.getName());
 
-  /** Clears conntrack entries of UDP endpoints that are gone (see {@link SyncResult#removedUdpEndpoints}). */
+  /**
+   * Clears the conntrack entries a sync made stale: those of UDP endpoints that are gone
+   * ({@link SyncResult#removedUdpEndpoints}) and of UDP services that just got endpoints — in the
+   * agent, {@code ConntrackCleaner#afterSync}. Called after every successful sync.
+   */
   @FunctionalInterface
-  public interface UdpConntrackCleanup {
-    void clear(Map<ServicePortName, List<Endpoint>> removed);
+  public interface ConntrackCleanup {
+    /** @param previous the model of the previous successful sync (null before the first) */
+    void afterSync(SyncResult result, ProxyModel previous, ProxyModel current);
   }
 
   private final ClusterStore store;
@@ -60,7 +63,7 @@ public final class ServiceProxy implements AutoCloseable {
   private final NodeContext node;
   private final ProxyMetrics metrics;
   private final HealthCheckServer healthChecks;
-  private final UdpConntrackCleanup udpCleanup;
+  private final ConntrackCleanup conntrackCleanup;
   private final Consumer<String> log;
   private final long minIntervalNanos, resyncNanos, initialBackoffNanos, maxBackoffNanos;
 
@@ -84,7 +87,7 @@ public final class ServiceProxy implements AutoCloseable {
     this.cleanUp = List.copyOf(b.cleanUp);
     this.metrics = b.metrics;
     this.healthChecks = b.healthChecks;
-    this.udpCleanup = b.udpCleanup;
+    this.conntrackCleanup = b.conntrackCleanup;
     this.log = b.log != null ? b.log : s -> LOG.log(System.Logger.Level.INFO, s);
     this.minIntervalNanos = b.minSyncInterval.toNanos();
     this.resyncNanos = b.resyncPeriod.toNanos();
@@ -104,7 +107,7 @@ public final class ServiceProxy implements AutoCloseable {
     private final List<ProxyBackend> cleanUp = new ArrayList<>();
     private ProxyMetrics metrics;
     private HealthCheckServer healthChecks;
-    private UdpConntrackCleanup udpCleanup;
+    private ConntrackCleanup conntrackCleanup;
     private Consumer<String> log;
     private Duration minSyncInterval = Duration.ofMillis(20), resyncPeriod = Duration.ofSeconds(30),
         initialBackoff = Duration.ofMillis(250), maxBackoff = Duration.ofSeconds(10);
@@ -151,8 +154,9 @@ public final class ServiceProxy implements AutoCloseable {
       return this;
     }
 
-    public Builder udpConntrackCleanup(UdpConntrackCleanup c) {
-      this.udpCleanup = c;
+    /** What clears stale UDP conntrack entries after each sync (none: they live until they time out). */
+    public Builder conntrackCleanup(ConntrackCleanup c) {
+      this.conntrackCleanup = c;
       return this;
     }
 
@@ -300,6 +304,7 @@ public final class ServiceProxy implements AutoCloseable {
       lock.unlock();
     }
     failingSinceNanos = 0;
+    ProxyModel previous = lastModel;
     lastModel = model;
     lastResult = r;
     syncCount++;
@@ -308,21 +313,19 @@ public final class ServiceProxy implements AutoCloseable {
       log.accept("proxy: " + backend.name() + (r.full() ? " full" : " partial") + " sync, " + model.services().size()
           + " service ports, " + r.servicesWritten() + " written, " + r.rulesWritten() + " rules/elements in "
           + r.duration().toMillis() + " ms");
-    clearUdpConntrack(r);
+    clearConntrack(r, previous, model);
     updateHealthChecks(model);
     return true;
   }
 
-  private void clearUdpConntrack(SyncResult r) {
-    if (r.removedUdpEndpoints() == null || r.removedUdpEndpoints().isEmpty()) return;
-    if (udpCleanup == null) {
-      // TODO(proxy): no cleaner configured (the agent wires ConntrackCleaner); stale UDP flows
-      // to these endpoints live on until their conntrack timeout
-      log.accept("proxy: stale UDP conntrack entries not cleared (no cleaner): " + r.removedUdpEndpoints().keySet());
+  private void clearConntrack(SyncResult r, ProxyModel previous, ProxyModel current) {
+    if (conntrackCleanup == null) {
+      if (r.removedUdpEndpoints() != null && !r.removedUdpEndpoints().isEmpty())
+        log.accept("proxy: stale UDP conntrack entries not cleared (no cleaner): " + r.removedUdpEndpoints().keySet());
       return;
     }
     try {
-      udpCleanup.clear(r.removedUdpEndpoints());
+      conntrackCleanup.afterSync(r, previous, current);
     } catch (RuntimeException e) {
       log.accept("proxy: clearing UDP conntrack entries failed: " + e.getMessage());
     }

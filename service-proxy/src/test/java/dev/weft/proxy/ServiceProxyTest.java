@@ -257,10 +257,14 @@ class ServiceProxyTest {
   @Test
   void udpEndpointsThatGoAwayAreHandedToTheConntrackCleaner() {
     List<Map<ServicePortName, List<Endpoint>>> cleared = new CopyOnWriteArrayList<>();
+    List<ProxyModel[]> models = new CopyOnWriteArrayList<>();
     store.put(StoreObjects.udpService("kube-system", "dns", "10.96.0.53", 53));
     store.put(slice("kube-system", "dns", "dns-1", "dns", "UDP", 5353,
         List.of(ready("10.244.1.2", "node-1"), ready("10.244.1.3", "node-1"))));
-    proxy = builder().udpConntrackCleanup(cleared::add).build();
+    proxy = builder().conntrackCleanup((r, previous, current) -> {
+      models.add(new ProxyModel[] {previous, current});
+      if (!r.removedUdpEndpoints().isEmpty()) cleared.add(r.removedUdpEndpoints());
+    }).build();
     proxy.start();
     var dns = new ServicePortName("kube-system", "dns", "dns", Protocol.UDP);
     eventually("two endpoints", () -> lastHas(dns, "10.244.1.2:5353", "10.244.1.3:5353"));
@@ -268,6 +272,10 @@ class ServiceProxyTest {
     store.put(slice("kube-system", "dns", "dns-1", "dns", "UDP", 5353, List.of(ready("10.244.1.3", "node-1"))));
     eventually("cleared", () -> !cleared.isEmpty());
     assertEquals(List.of("10.244.1.2:5353"), cleared.getFirst().get(dns).stream().map(e -> e.ip().getHostAddress() + ":" + e.port()).toList());
+    // called after every sync with the previous and the new model (previous null the first time)
+    assertEquals(null, models.getFirst()[0]);
+    assertEquals(ips(models.getFirst()[1], dns), ips(models.getLast()[0], dns));
+    assertEquals(List.of("10.244.1.3:5353"), ips(models.getLast()[1], dns));
   }
 
   @Test
