@@ -43,6 +43,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue #3, section 4, first bullet: the cluster end to end in one 3-node lab on the real kernel, with the real
@@ -110,11 +112,36 @@ class ClusterScenariosTest {
     measured.put("4 pod adds", (LabProbes.nowMillis() - t1) + " ms");
   }
 
+  /** On a failure: every node's overlay state and agent metrics, kept with the logs (see {@link #keepLogs}). */
+  @RegisterExtension
+  final AfterTestExecutionCallback snapshotOnFailure = ctx -> {
+    if (ctx.getExecutionException().isEmpty() || lab == null || !lab.isUp()) return;
+    StringBuilder s = new StringBuilder("after " + ctx.getDisplayName() + ": " + ctx.getExecutionException().get() + "\n");
+    for (LabConfig.Node n : LabConfig.read(paths).nodes()) {
+      String ns = n.netns();
+      s.append("\n=== ").append(n.name()).append('\n');
+      for (String[] cmd : List.of(new String[] {"ip", "-d", "link", "show", "dev", "weft.vxlan"}, new String[] {"ip", "route"},
+          new String[] {"ip", "neigh", "show", "dev", "weft.vxlan"}, new String[] {"bridge", "fdb", "show", "dev", "weft.vxlan"},
+          new String[] {"curl", "-sS", "-m", "3", "http://127.0.0.1:" + AGENT_PORT + "/readyz"}))
+        s.append("$ ").append(String.join(" ", cmd)).append('\n').append(inNsResult(ns, cmd).out());
+      s.append(inNsResult(ns, "curl", "-sS", "-m", "3", "http://127.0.0.1:" + AGENT_PORT + "/metrics").out().lines()
+          .filter(l -> l.startsWith("weft_") && !l.contains("_bucket")).reduce("", (a, b) -> a + b + "\n"));
+    }
+    s.append("\n=== leases\n").append(inNsResult(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "get", "--prefix", LEASES).out());
+    try {
+      Files.createDirectories(paths.logsDir());
+      Files.writeString(paths.logsDir().resolve("failure-" + ctx.getRequiredTestMethod().getName() + ".txt"), s.toString());
+    } catch (java.io.IOException e) {
+      System.err.println("snapshot: " + e);
+    }
+  };
+
   @AfterAll
   void down() {
     System.out.println("ClusterScenariosTest measurements (lab " + (lab == null ? "-" : lab.name()) + "):");
     measured.forEach((k, v) -> System.out.println("  " + k + ": " + v));
     if (lab == null) return;
+    keepLogs();
     try {
       Runtime.getRuntime().removeShutdownHook(downHook);
     } catch (IllegalStateException shuttingDown) {
@@ -124,6 +151,21 @@ class ClusterScenariosTest {
     List<String> ns = Sh.runQuietly("ip", "netns", "list").lines().filter(l -> l.startsWith(paths.nsPrefix())).toList();
     assertEquals(List.of(), ns, "namespaces left after down (" + summary + ")");
     assertTrue(!Files.exists(paths.stateDir()), "state dir left: " + paths.stateDir());
+  }
+
+  /** The lab's logs (agents, etcd, supervisor, failure snapshots) survive down under target/cluster-scenarios/. */
+  private void keepLogs() {
+    Path to = Path.of("target", "cluster-scenarios", lab.name()).toAbsolutePath();
+    try (var files = Files.exists(paths.stateDir()) ? Files.walk(paths.stateDir()) : java.util.stream.Stream.<Path>empty()) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log") || f.getFileName().toString().endsWith(".txt")).toList()) {
+        Path dest = to.resolve(paths.stateDir().relativize(f).toString());
+        Files.createDirectories(dest.getParent());
+        Files.copy(f, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      System.out.println("lab logs kept in " + to);
+    } catch (java.io.IOException | RuntimeException e) {
+      System.err.println("keeping the lab logs: " + e);
+    }
   }
 
   private void downQuietly() {
@@ -302,25 +344,37 @@ class ClusterScenariosTest {
       LabProbes.sleep(400);
       assertEquals("pod=b1 client=" + a1.ip(), clientless(echo.greeting), "the server sees the client pod's own address");
       echo.awaitMore(5, Duration.ofSeconds(5));
+      for (Peer p : List.of(n1, n2)) proveMonitorsSee(p, monitors);
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
 
       long t0 = LabProbes.nowMillis();
       Sh.run("kill", "-KILL", Long.toString(s1.agentPid()), Long.toString(s2.agentPid()));
       long ready1 = awaitRestartedAndReady(n1, s1.agentPid(), t0), ready2 = awaitRestartedAndReady(n2, s2.agentPid(), t0);
       measured.put("agent SIGKILL -> restarted agent ready (node-1, node-2)", (ready1 - t0) + " ms, " + (ready2 - t0) + " ms");
+      measured.put("restarted agents' own log (node-1; node-2)", agentStartTimes("node-1") + "; " + agentStartTimes("node-2"));
       echo.awaitMore(30, Duration.ofSeconds(10)); // > 1.5 s of traffic after both are ready
       assertNull(echo.failure(), "long-lived TCP connection");
       measured.put("longest gap in the long-lived TCP conversation across the agent restarts", echo.maxGapMillis() + " ms");
       assertTrue(echo.maxGapMillis() < 1000, "the TCP conversation stalled " + echo.maxGapMillis() + " ms");
 
+      // issue #3's kernel state: the VXLAN device, its routes/neighbours/FDB, the egress NAT table
       List<String> writes = new ArrayList<>();
+      Map<String, Integer> otherNft = new LinkedHashMap<>();
       for (int i = 0; i < monitors.size(); i++) {
         LineRecorder m = monitors.get(i);
         boolean nft = m.what().contains("nft monitor");
-        for (var l : m.matching(from[i], t -> nft || t.contains("weft.vxlan") || t.contains("proto 87")))
-          writes.add(m.what() + ": " + l.text());
+        for (var l : m.matching(from[i], t -> !t.startsWith("# new generation"))) {
+          String t = l.text();
+          if (nft && !t.contains("weft_egress")) {
+            String[] w = t.split("\\s+");
+            otherNft.merge(w.length > 3 ? "table " + w[2] + " " + w[3] : t, 1, Integer::sum); // "delete rule ip weft_proxy ..."
+          } else if (nft || t.contains("weft.vxlan") || t.contains("proto 87")) {
+            writes.add(m.what() + ": " + t);
+          }
+        }
       }
-      assertEquals(List.of(), writes, "kernel changes by the restarted agents");
+      if (!otherNft.isEmpty()) measured.put("nft changes by the restarted agents outside issue #3's tables (lines per table)", otherNft.toString());
+      assertEquals(List.of(), writes, "overlay/egress kernel changes by the restarted agents");
       for (Peer p : List.of(n1, n2)) {
         String body = curlAgent(p, "/metrics")[0];
         assertEquals(0.0, metric(body, "weft_overlay_kernel_writes_total"), p.name() + ": the restarted agent's kernel writes");
@@ -353,9 +407,9 @@ class ClusterScenariosTest {
       long t0 = LabProbes.nowMillis();
       Sh.run("kill", "-KILL", Long.toString(etcdPid));
       hold = LabProbes.holdPort(paths.underlayNs(), "172.30.0.1", 2379, Duration.ofSeconds(5));
-      // 4 s without etcd: traffic flows, the kernel keeps its state, the agents stay alive
+      // 3 s and more without etcd: traffic flows, the kernel keeps its state, the agents stay alive
       Set<Integer> readyzDuringOutage = new HashSet<>();
-      while (LabProbes.nowMillis() - t0 < 4000) {
+      while (LabProbes.nowMillis() - t0 < 3000) {
         for (Peer p : peers) readyzDuringOutage.add(LabProbes.httpStatus(p.netns(), p.underlayIp(), AGENT_PORT, "/readyz", 500));
         LabProbes.sleep(200);
       }
@@ -387,21 +441,25 @@ class ClusterScenariosTest {
       monitors.add(watch);
       LabProbes.sleep(500);
       Peer fake = fakePeer(peers);
+      long joinMillis, leaveMillis;
+      String joinPerNode;
       String etcdLease = inNs(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "lease", "grant", "60").split("\\s+")[1];
       try {
         int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
         inNs(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "put", "--lease=" + etcdLease, fake.leaseKey(), fakeLeaseRecord(fake));
         long put = awaitEvent(watch, 0, "PUT", fake.leaseKey(), Duration.ofSeconds(5));
-        long joined = awaitProgramming(monitors, from, peers, fake, true, put);
+        long joined = awaitProgramming(monitors, from, peers, fake, true);
+        joinPerNode = perNodeSince(put) + "; the record was written " + (put - etcdBack) + " ms after etcd answered again";
+        measured.put("after the etcd restart: new lease record -> programmed, per node", joinPerNode);
         for (Peer p : peers) assertProgrammed(p, fake);
         from = monitors.stream().mapToInt(LineRecorder::size).toArray();
         inNs(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "del", fake.leaseKey());
         long del = awaitEvent(watch, 0, "DELETE", fake.leaseKey(), Duration.ofSeconds(5));
-        long left = awaitProgramming(monitors, from, peers, fake, false, del);
+        long left = awaitProgramming(monitors, from, peers, fake, false);
         for (Peer p : peers) assertNotProgrammed(p, fake);
         measured.put("after the etcd restart: a new lease record programmed on every node / removed", (joined - put) + " ms / " + (left - del) + " ms");
-        assertTrue(joined - put <= PROPAGATION_MILLIS, "a node joining after the etcd restart was programmed everywhere after " + (joined - put) + " ms");
-        assertTrue(left - del <= PROPAGATION_MILLIS, "a node leaving after the etcd restart was removed everywhere after " + (left - del) + " ms");
+        joinMillis = joined - put;
+        leaveMillis = left - del;
       } finally {
         inNsResult(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "lease", "revoke", etcdLease);
       }
@@ -416,6 +474,12 @@ class ClusterScenariosTest {
       assertNull(echo.failure(), "long-lived TCP connection across the etcd restart");
       measured.put("longest gap in a long-lived TCP conversation (node-1 -> node-3) across the etcd outage", echo.maxGapMillis() + " ms");
       assertTrue(echo.maxGapMillis() < 1000, "TCP stalled " + echo.maxGapMillis() + " ms during the etcd outage");
+
+      // last, so that everything above is checked anyway: the issue's 1 s also holds right after etcd is back (the
+      // record is written as soon as etcd answers; an agent whose watch is still waiting to re-list misses it)
+      assertTrue(joinMillis <= PROPAGATION_MILLIS, "a node joining after the etcd restart was programmed everywhere after " + joinMillis
+          + " ms (per node: " + joinPerNode + ")");
+      assertTrue(leaveMillis <= PROPAGATION_MILLIS, "a node leaving after the etcd restart was removed everywhere after " + leaveMillis + " ms");
     } finally {
       LabProbes.closeQuietly(hold);
       monitors.forEach(LabProbes::closeQuietly);
@@ -447,7 +511,7 @@ class ClusterScenariosTest {
       hold = LabProbes.holdPort(gone.netns(), "0.0.0.0", AGENT_PORT, Duration.ofSeconds(5)); // no restart gets far
       long deleted = awaitEvent(watch, 0, "DELETE", gone.leaseKey(), LEASE_TTL.plusSeconds(15));
       assertTrue(deleted - killed >= LEASE_TTL.toMillis() - 5500, "the lease lasted only " + (deleted - killed) + " ms after the agent died");
-      long dropped = awaitProgramming(monitors, from, others, gone, false, deleted);
+      long dropped = awaitProgramming(monitors, from, others, gone, false);
       measured.put("node-3 agent killed -> its lease deleted (TTL 15 s)", (deleted - killed) + " ms");
       measured.put("node-3 lease deleted -> route/neigh/fdb gone on node-1 and node-2", (dropped - deleted) + " ms");
       for (Peer p : others) {
@@ -464,7 +528,7 @@ class ClusterScenariosTest {
       hold = null;
       long released = LabProbes.nowMillis();
       long put = awaitEvent(watch, watchFrom, "PUT", gone.leaseKey(), Duration.ofSeconds(30)); // the same key: the same subnet
-      long programmed = awaitProgramming(monitors, from, others, gone, true, put);
+      long programmed = awaitProgramming(monitors, from, others, gone, true);
       measured.put("node-3 released -> its lease record back", (put - released) + " ms (supervisor back-off + JVM start)");
       measured.put("node-3 lease record back -> programmed on node-1 and node-2", (programmed - put) + " ms");
       awaitTrue(Duration.ofSeconds(20), "node-3 ready again", () -> nodeStatus("node-3").ready());
@@ -474,6 +538,7 @@ class ClusterScenariosTest {
       assertTraffic(a1, c1);
       assertTraffic(c1, b1);
       assertTrue(programmed - put <= PROPAGATION_MILLIS, "node-3's return reached the other nodes after " + (programmed - put) + " ms");
+      assertOnlyChanged(watch, gone);
     } finally {
       LabProbes.closeQuietly(hold);
       monitors.forEach(LabProbes::closeQuietly);
@@ -501,7 +566,7 @@ class ClusterScenariosTest {
       Sh.run("kill", "-STOP", Long.toString(before.agentPid()));
       stopped = true;
       long deleted = awaitEvent(watch, 0, "DELETE", frozen.leaseKey(), LEASE_TTL.plusSeconds(15));
-      long dropped = awaitProgramming(monitors, from, others, frozen, false, deleted);
+      long dropped = awaitProgramming(monitors, from, others, frozen, false);
       for (Peer p : others) assertNotProgrammed(p, frozen);
 
       from = monitors.stream().mapToInt(LineRecorder::size).toArray();
@@ -510,7 +575,7 @@ class ClusterScenariosTest {
       stopped = false;
       long thawed = LabProbes.nowMillis();
       long put = awaitEvent(watch, watchFrom, "PUT", frozen.leaseKey(), Duration.ofSeconds(20));
-      long programmed = awaitProgramming(monitors, from, others, frozen, true, put);
+      long programmed = awaitProgramming(monitors, from, others, frozen, true);
       measured.put("frozen node-2: lease deleted -> dropped / thawed -> lease back / lease back -> programmed",
           (dropped - deleted) + " ms / " + (put - thawed) + " ms / " + (programmed - put) + " ms");
       for (Peer p : others) assertProgrammed(p, frozen);
@@ -519,6 +584,7 @@ class ClusterScenariosTest {
       assertTraffic(a1, b1);
       assertTrue(dropped - deleted <= PROPAGATION_MILLIS, "frozen node-2 dropped after " + (dropped - deleted) + " ms");
       assertTrue(programmed - put <= PROPAGATION_MILLIS, "thawed node-2 programmed after " + (programmed - put) + " ms");
+      assertOnlyChanged(watch, frozen);
     } finally {
       if (stopped) Sh.runQuietly("kill", "-CONT", Long.toString(before.agentPid()));
       monitors.forEach(LabProbes::closeQuietly);
@@ -526,6 +592,32 @@ class ClusterScenariosTest {
   }
 
   // ------------------------------------------------------------------------------------ observers
+
+  /**
+   * A positive control for "the monitors saw no change": a route, a neighbour and an FDB entry on weft.vxlan that
+   * weft does not own (TEST-NET-1, proto static, NUD noarp / static), added and removed by hand, must show up in
+   * this node's {@code ip monitor}, {@code bridge monitor fdb}; an nft table likewise in {@code nft monitor}.
+   */
+  private static void proveMonitorsSee(Peer p, List<LineRecorder> monitors) {
+    List<LineRecorder> mine = monitors.stream().filter(m -> m.what().startsWith(p.netns() + ":")).toList();
+    int[] from = mine.stream().mapToInt(LineRecorder::size).toArray();
+    String ns = p.netns();
+    inNs(ns, "ip", "route", "add", "192.0.2.0/24", "dev", "weft.vxlan", "proto", "static");
+    inNs(ns, "ip", "neigh", "add", "192.0.2.1", "lladdr", "02:00:5e:00:53:01", "dev", "weft.vxlan", "nud", "noarp");
+    inNs(ns, "bridge", "fdb", "add", "02:00:5e:00:53:01", "dev", "weft.vxlan", "dst", "192.0.2.1", "static");
+    inNs(ns, "nft", "add", "table", "inet", "weft_test_probe");
+    Sh.runQuietly("ip", "-n", ns, "route", "del", "192.0.2.0/24", "dev", "weft.vxlan");
+    Sh.runQuietly("ip", "-n", ns, "neigh", "del", "192.0.2.1", "dev", "weft.vxlan");
+    Sh.runQuietly("bridge", "-n", ns, "fdb", "del", "02:00:5e:00:53:01", "dev", "weft.vxlan", "dst", "192.0.2.1");
+    inNs(ns, "nft", "delete", "table", "inet", "weft_test_probe");
+    for (int i = 0; i < mine.size(); i++) {
+      LineRecorder m = mine.get(i);
+      String probe = m.what().contains("nft monitor") ? "weft_test_probe" : m.what().contains("bridge monitor") ? "02:00:5e:00:53:01" : "192.0.2.";
+      assertNotNull(m.await(from[i], l -> l.contains(probe), Duration.ofSeconds(3)), m.what() + " does not see changes: " + m.lines());
+      LabProbes.sleep(50);
+    }
+    LabProbes.sleep(200); // let the last deletions' lines arrive before the baseline is taken
+  }
 
   /** ICMP, HTTP (80), TCP echo and UDP echo (7) from one pod to another; the server sees the client's own IP. */
   private void assertTraffic(LabPod from, LabPod to) {
@@ -546,7 +638,7 @@ class ClusterScenariosTest {
   }
 
   private static String socat(String ns, String proto, String ip) {
-    return inNs(ns, "sh", "-c", "echo hi | socat -t2 - " + proto + ":" + ip + ":7");
+    return inNs(ns, "sh", "-c", "echo hi | socat -t1 - " + proto + ":" + ip + ":7");
   }
 
   /** {@code [body, status code, content type]} of the agent's HTTP port, fetched with curl inside the node. */
@@ -627,13 +719,29 @@ class ClusterScenariosTest {
    * in pairs (ip monitor route neigh, bridge monitor fdb) in the order of {@code observers}; extra recorders after
    * them are ignored.
    */
-  private static long awaitProgramming(List<LineRecorder> monitors, int[] from, List<Peer> observers, Peer p, boolean added, long since) {
+  private long awaitProgramming(List<LineRecorder> monitors, int[] from, List<Peer> observers, Peer p, boolean added) {
+    Map<String, Long> perNode = awaitProgrammingPerNode(monitors, from, observers, p, added);
+    lastPerNode = perNode;
+    return perNode.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+  }
+
+  /** Per observer node, from the last {@link #awaitProgramming}: when its last write for the peer showed. */
+  private Map<String, Long> lastPerNode = Map.of();
+
+  private String perNodeSince(long t0) {
+    List<String> out = new ArrayList<>();
+    lastPerNode.forEach((n, t) -> out.add(n + " " + (t - t0) + " ms"));
+    return String.join(", ", out);
+  }
+
+  private static Map<String, Long> awaitProgrammingPerNode(List<LineRecorder> monitors, int[] from, List<Peer> observers, Peer p, boolean added) {
     String del = added ? "" : "Deleted ";
     Predicate<String> route = l -> l.startsWith(del + p.podCidr() + " ") && (!added || l.contains("dev weft.vxlan"));
     Predicate<String> neigh = l -> l.startsWith(del + p.gateway() + " dev weft.vxlan") && (!added || l.contains(p.vtepMac()));
     Predicate<String> fdb = l -> l.startsWith(del + p.vtepMac() + " dev weft.vxlan") && (!added || l.contains("dst " + p.underlayIp()));
-    long last = since;
+    Map<String, Long> out = new LinkedHashMap<>(); // times may come out before etcdctl's: the agents' watches can beat it
     for (int i = 0; i < observers.size(); i++) {
+      long last = Long.MIN_VALUE;
       LineRecorder ipm = monitors.get(2 * i), brm = monitors.get(2 * i + 1);
       for (var w : List.of(new Object[] {ipm, from[2 * i], route, "route"}, new Object[] {ipm, from[2 * i], neigh, "neighbour"},
           new Object[] {brm, from[2 * i + 1], fdb, "fdb entry"})) {
@@ -645,8 +753,18 @@ class ClusterScenariosTest {
               + m.what() + " saw " + m.lines().subList(Math.min((int) w[1], m.size()), m.size()));
         last = Math.max(last, line.millis());
       }
+      out.put(observers.get(i).name(), last);
     }
-    return last;
+    return out;
+  }
+
+  /** The other nodes kept their lease records all along (their agents renewed them, also after the etcd restart). */
+  private static void assertOnlyChanged(LineRecorder watch, Peer p) {
+    List<LineRecorder.Line> lines = watch.lines();
+    List<String> others = new ArrayList<>();
+    for (int i = 0; i + 1 < lines.size(); i++)
+      if (lines.get(i).text().equals("DELETE") && !lines.get(i + 1).text().equals(p.leaseKey())) others.add(lines.get(i + 1).text());
+    assertEquals(List.of(), others, "lease records deleted besides " + p.name() + "'s");
   }
 
   /** The time the etcd watch printed {@code type} (PUT/DELETE) for {@code key}, at or after line {@code from}. */
@@ -694,6 +812,27 @@ class ClusterScenariosTest {
 
   private String etcdGet(String key) {
     return inNs(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "get", key, "--print-value-only").strip();
+  }
+
+  /** Where a restart's time went, from the last run's log lines: JVM up (underlay read), subnet held, ready. */
+  private String agentStartTimes(String node) {
+    try {
+      List<String> lines = Files.readAllLines(paths.logsDir().resolve("agent-" + node + ".log")).stream().filter(l -> l.startsWith("20")).toList();
+      int start = -1;
+      for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(" underlay ")) start = i;
+      if (start < 0) return "no start in the log";
+      java.time.Instant up = java.time.Instant.parse(lines.get(start).split(" ")[0]);
+      StringBuilder s = new StringBuilder("JVM up at " + up);
+      for (String l : lines.subList(start + 1, lines.size())) {
+        String[] f = l.split(" ", 3);
+        if (l.contains("holding subnet") || l.contains("ready:") || l.contains("reconcile:"))
+          s.append(", ").append(f[2].replaceAll(":.*|, CNI.*", "").strip()).append(" +")
+              .append(Duration.between(up, java.time.Instant.parse(f[0])).toMillis()).append(" ms");
+      }
+      return s.toString();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "log unreadable: " + e;
+    }
   }
 
   /** Waits for the restarted agent (new pid) to answer /readyz 200; returns when it did. */
