@@ -113,7 +113,8 @@ public final class Lab {
     cmd.add(which("setsid").toString());
     cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
     cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xss512k", "-Xmx192m",
-        "-XX:MaxMetaspaceSize=128m", "--enable-native-access=ALL-UNNAMED", "-Dweft.lab=" + name()));
+        "-XX:MaxMetaspaceSize=128m", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+        "-Dweft.lab=" + name()));
     for (String k : List.of("jna.boot.library.path", "jna.nosys", "jna.nounpack", "jna.noclasspath")) {
       String v = System.getProperty(k);
       if (v != null) cmd.add("-D" + k + "=" + v);
@@ -491,9 +492,13 @@ public final class Lab {
       rows.add(new String[] {"weft lab exec ext" + f + " -- curl -s http://" + t.ip() + "/", "from the external client " + cfg.extIp() + " (routed to the node)"});
       rows.add(new String[] {ex + "curl -s http://" + cfg.extIp() + "/", "pod to outside: ext sees the node's IP (masquerade)"});
     }
+    String lf = name().equals(LabPaths.DEFAULT_LAB) ? "" : " --lab " + name();
+    rows.add(new String[] {"weft apply -f svc.yaml" + lf, "Kubernetes Service manifests (ClusterIP, NodePort, LoadBalancer)"});
+    rows.add(new String[] {"weft get services" + lf, "with their endpoints; -o json, or services,endpointslices"});
+    if (a != null) rows.add(new String[] {"weft lab pod ready " + a.name() + " --ready=false" + f, "its endpoints turn not ready"});
     rows.add(new String[] {"weft lab exec " + node1 + f + " -- ip route", "a node: routes to the other nodes' pod CIDRs"});
     rows.add(new String[] {"kill -9 <agent pid>; weft lab status" + f, "a dead agent is restarted, as a DaemonSet's pod would be"});
-    rows.add(new String[] {"weft lab pod del NAME" + f, ""});
+    rows.add(new String[] {"weft lab pod del NAME" + f, "terminating for 2 s (--grace), then removed"});
     rows.add(new String[] {"weft lab down" + f, "remove everything: processes, namespaces, " + paths.stateDir()});
     int w = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);
     StringBuilder s = new StringBuilder("What to try next:\n");

@@ -21,7 +21,8 @@ import java.util.TreeMap;
 /**
  * The lab's Services control plane, run by the {@link Supervisor} once etcd answers: the
  * {@link EndpointSliceController} (slices from Services and the lab's registered Pods), the allocation repair
- * ({@link ServiceApplier#repair}: records of IPs and ports no Service uses, every minute, older than two), and the
+ * ({@link ServiceApplier#repair} every minute: records for Services written to etcd directly, and records no Service
+ * uses, older than two minutes, freed), and the
  * external client's routes to LoadBalancer ingress IPs.
  *
  * <p>Ingress IPs come from the lab pool on the underlay subnet ({@link LabConfig#lbPool}). Until the lb-speaker
@@ -59,7 +60,7 @@ final class ServicesControlPlane implements AutoCloseable {
       nextRepair = System.currentTimeMillis() + REPAIR_MILLIS;
       try {
         int n = applier.repair(REPAIR_GRACE_SECONDS);
-        if (n > 0) Supervisor.log("services: freed " + n + " allocation records no Service uses");
+        if (n > 0) Supervisor.log("services: allocation repair created or freed " + n + " records");
       } catch (RuntimeException e) {
         Supervisor.log("services: allocation repair: " + e.getMessage());
       }

@@ -113,18 +113,36 @@ public final class ServiceApplier {
   }
 
   /**
-   * Frees records whose Service does not exist or does not use them (left by a crash between allocation and the
-   * Service's write), if older than {@code graceSeconds} so as not to race an apply under way. Returns how many.
+   * Kubernetes' repair loops: records missing for values a stored Service holds (a Service written to the store
+   * directly, not through {@link #apply}) are created, so nothing else is given them; records whose Service does
+   * not exist or does not use them (left by a crash between allocation and the Service's write) are freed if older
+   * than {@code graceSeconds}, so as not to race an apply under way. Returns how many records were freed or created;
+   * a value two Services hold stays with the first recorded one (the other is an error only a human can resolve).
    */
   public int repair(long graceSeconds) {
     Set<String> used = new java.util.HashSet<>();
-    for (Service s : store.list(Service.class, null)) for (Held h : held(s)) used.add(h.kind() + "/" + h.value());
+    int changed = 0;
+    for (Service s : store.list(Service.class, null)) {
+      ServiceRef ref = ServiceRef.of(s);
+      for (Held h : held(s)) {
+        used.add(h.kind() + "/" + h.value());
+        try {
+          boolean created = switch (h.kind()) {
+            case "ip" -> ranges.requestableClusterIps().contains(h.value()) && clusterIps.claim(h.value(), ref, "repair");
+            case "port" -> ranges.nodePorts().contains(Integer.parseInt(h.value())) && nodePorts.claim(h.value(), ref, "repair");
+            default -> lbIps != null && lbIps.claim(h.value(), ref, "repair");
+          };
+          if (created) changed++;
+        } catch (ServiceRejectedException twice) {
+          // held by another Service too: left as is
+        }
+      }
+    }
     long cutoff = System.currentTimeMillis() - graceSeconds * 1000;
-    int freed = 0;
-    for (var r : clusterIps.records()) if (stale(r, "ip", used, cutoff) && clusterIps.release(r.getMetadata().getName(), clusterIps.ownerOf(r))) freed++;
-    if (lbIps != null) for (var r : lbIps.records()) if (stale(r, "lb", used, cutoff) && lbIps.release(r.getMetadata().getName(), lbIps.ownerOf(r))) freed++;
-    for (var r : nodePorts.records()) if (stale(r, "port", used, cutoff) && nodePorts.release(r.getMetadata().getName(), nodePorts.ownerOf(r))) freed++;
-    return freed;
+    for (var r : clusterIps.records()) if (stale(r, "ip", used, cutoff) && clusterIps.release(r.getMetadata().getName(), clusterIps.ownerOf(r))) changed++;
+    if (lbIps != null) for (var r : lbIps.records()) if (stale(r, "lb", used, cutoff) && lbIps.release(r.getMetadata().getName(), lbIps.ownerOf(r))) changed++;
+    for (var r : nodePorts.records()) if (stale(r, "port", used, cutoff) && nodePorts.release(r.getMetadata().getName(), nodePorts.ownerOf(r))) changed++;
+    return changed;
   }
 
   private static boolean stale(io.fabric8.kubernetes.api.model.HasMetadata r, String kind, Set<String> used, long cutoff) {

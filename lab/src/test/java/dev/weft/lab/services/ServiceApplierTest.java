@@ -314,6 +314,24 @@ class ServiceApplierTest {
     assertEquals(2, a.repair(-1));
     assertEquals(1, st.list(IPAddress.class, null).size());
     assertEquals(1, st.list(NodePortAllocation.class, null).size());
+    // a Service written to the store directly gets its records, so apply never gives its IP or port to another
+    Service direct = svc("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: direct, namespace: default}
+        spec: {type: NodePort, clusterIP: 10.96.5.5, ports: [{port: 80, nodePort: 30555}]}
+        """);
+    st.create(direct);
+    assertEquals(2, a.repair(3600));
+    assertEquals("direct", st.get(IPAddress.class, null, "10.96.5.5").orElseThrow().getSpec().getParentRef().getName());
+    var e = assertThrows(ServiceRejectedException.class, () -> a.apply(svc("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: late}
+        spec: {type: NodePort, ports: [{port: 80, nodePort: 30555}]}
+        """)));
+    assertTrue(e.getMessage().contains("already allocated (to service default/direct)"), e.getMessage());
+    assertEquals(0, a.repair(-1), "converged");
   }
 
   interface Body {
