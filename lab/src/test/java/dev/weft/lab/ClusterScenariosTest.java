@@ -503,6 +503,7 @@ class ClusterScenariosTest {
         monitors.add(LineRecorder.start(p.netns(), 0, "bridge", "monitor", "fdb"));
       }
       LineRecorder watch = LineRecorder.start(paths.underlayNs(), 0, "etcdctl", "--endpoints", ETCD, "watch", "--prefix", LEASES);
+      monitors.add(watch); // after the observers' pairs (awaitProgramming reads those)
       LabProbes.sleep(500);
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
 
@@ -561,6 +562,7 @@ class ClusterScenariosTest {
         monitors.add(LineRecorder.start(p.netns(), 0, "bridge", "monitor", "fdb"));
       }
       LineRecorder watch = LineRecorder.start(paths.underlayNs(), 0, "etcdctl", "--endpoints", ETCD, "watch", "--prefix", LEASES);
+      monitors.add(watch); // after the observers' pairs (awaitProgramming reads those)
       LabProbes.sleep(500);
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
       Sh.run("kill", "-STOP", Long.toString(before.agentPid()));
