@@ -171,7 +171,9 @@ final class EtcdWatch<T extends HasMetadata> implements Watch {
             } catch (InterruptedException e) {
                 return;
             }
-            backoff = Math.min(backoff * 2, 5_000);
+            // capped low: a list of one prefix is cheap, and every second spent backing off is a
+            // second in which joins and leaves go unnoticed once etcd is back
+            backoff = Math.min(backoff * 2, 1_000);
         }
     }
 }
