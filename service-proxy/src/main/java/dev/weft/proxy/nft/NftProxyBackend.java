@@ -27,6 +27,7 @@ public final class NftProxyBackend implements ProxyBackend {
   private final NftRunner nft;
   private NftRules.State state;
   private boolean forceFull;
+  private long canaryHandle;
   private volatile String lastScript = "";
 
   /** @param netns the namespace to program (a /run/netns path), null for the current one */
@@ -42,7 +43,7 @@ public final class NftProxyBackend implements ProxyBackend {
   @Override
   public synchronized SyncResult sync(ProxyModel model, NodeContext node) {
     long t0 = System.nanoTime();
-    NftRules.Plan plan = forceFull || state == null ? NftRules.full(model, node) : NftRules.update(state, model, node);
+    NftRules.Plan plan = forceFull || state == null ? NftRules.full(model, node) : NftRules.update(state, model, node, canaryHandle);
     try {
       nft.apply(plan.script().text());
     } catch (NftException e) {
@@ -52,11 +53,27 @@ public final class NftProxyBackend implements ProxyBackend {
       nft.apply(plan.script().text());
     }
     lastScript = plan.script().text();
+    if (plan.full()) canaryHandle = readCanaryHandle();
     Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node);
     state = plan.next();
     forceFull = false;
     NftScript.Script s = plan.script();
     return new SyncResult(plan.full(), s.services(), s.written(), Duration.ofNanos(System.nanoTime() - t0), removed);
+  }
+
+  /** The handle of the canary rule, read after a full sync; 0 (next sync full) when unreadable. */
+  private long readCanaryHandle() {
+    NftRunner.Result r = nft.exec(null, "nft", "-a", "list", "chain", NftScript.FAMILY, NftScript.TABLE, NftScript.CANARY);
+    if (r.exit() != 0) return 0;
+    int at = r.out().lastIndexOf("# handle "); // the rule's, after the chain's
+    if (at < 0) return 0;
+    int end = at + 9;
+    while (end < r.out().length() && Character.isDigit(r.out().charAt(end))) end++;
+    try {
+      return Long.parseLong(r.out().substring(at + 9, end));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   @Override
@@ -68,6 +85,7 @@ public final class NftProxyBackend implements ProxyBackend {
   public synchronized void removeAll() {
     nft.apply(NftScript.removeAll());
     state = null;
+    canaryHandle = 0;
     lastScript = "";
   }
 

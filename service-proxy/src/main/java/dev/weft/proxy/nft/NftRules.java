@@ -63,10 +63,11 @@ public final class NftRules {
 
   /**
    * Only the service ports whose definition or endpoints differ from {@code previous}; a full plan
-   * when there is no previous state or the node changed (its CIDRs are in the fixed rules).
+   * when there is no previous state, the node changed (its CIDRs are in the fixed rules) or the
+   * canary rule's handle is unknown.
    */
-  public static Plan update(State previous, ProxyModel model, NodeContext node) {
-    if (previous == null || !previous.node().equals(node)) return full(model, node);
+  public static Plan update(State previous, ProxyModel model, NodeContext node, long canaryHandle) {
+    if (previous == null || !previous.node().equals(node) || canaryHandle <= 0) return full(model, node);
     Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
     Map<ServicePortName, Entry> next = new HashMap<>(previous.entries());
     Map<ServicePortName, ServiceRules> before = new LinkedHashMap<>(), after = new LinkedHashMap<>();
@@ -90,7 +91,7 @@ public final class NftRules {
       before.put(e.getKey(), e.getValue().rules());
     }
     Map<String, Integer> hairpin = new HashMap<>(previous.hairpin());
-    NftScript.Script script = NftScript.update(before, after, changed, hairpin);
+    NftScript.Script script = NftScript.update(before, after, changed, hairpin, canaryHandle);
     return new Plan(script, new State(node, next, hairpin), false);
   }
 

@@ -17,14 +17,16 @@ import java.util.Objects;
  * script changes only the service ports given to it, in an order the kernel accepts in one
  * transaction: stale elements deleted, changed and removed chains flushed (dropping their
  * references), new sets, chains and rules added, new elements added, then removed chains and sets
- * deleted. Every update begins by deleting and re-adding the canary element: if someone flushed or
- * deleted the table, that delete fails, the transaction is refused as a whole, and the backend
- * falls back to a full script.
+ * deleted. Every update begins by replacing the canary rule (chain {@code sync-canary}, never
+ * jumped to) by its handle, which keeps the handle: if someone flushed or deleted the table the
+ * rule is gone, the replace fails, the transaction is refused as a whole, and the backend falls back
+ * to a full script. (A canary element would not do: {@code nft flush table} keeps set elements.)
  */
 public final class NftScript {
   public static final String FAMILY = "ip", TABLE = "weft_proxy";
   static final String T = FAMILY + " " + TABLE;
   static final String CANARY = "sync-canary";
+  static final String CANARY_RULE = "counter";
   static final int MASQ_MARK = 0x4000;
 
   /** Script text with the numbers a {@link dev.weft.proxy.SyncResult} reports. */
@@ -41,7 +43,6 @@ public final class NftScript {
   static void skeleton(StringBuilder s, NodeContext node) {
     String notPods = node.podCidr() == null ? "" : "ip saddr != " + node.podCidr().network() + " ";
     s.append("\tcomment \"weft service proxy: Services as NAT (nftables backend)\"\n");
-    s.append("\tset ").append(CANARY).append(" { type inet_service; comment \"present while the table is as weft wrote it\"; elements = { 1 }; }\n");
     map(s, NftRenderer.SERVICE_IPS, "ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
     map(s, NftRenderer.SERVICE_NODEPORTS, "inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
     map(s, NftRenderer.NO_ENDPOINT_SERVICES, "ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
@@ -70,12 +71,13 @@ public final class NftScript {
         "meta mark set meta mark ^ " + hex(MASQ_MARK),
         "masquerade fully-random");
     chain(s, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
+    chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
     chain(s, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
         "meta l4proto tcp reject with tcp reset", "reject");
   }
 
   /** The rules and elements of the fixed part (for counting). */
-  static final int SKELETON_RULES = 18, SKELETON_ELEMENTS = 1;
+  static final int SKELETON_RULES = 19, SKELETON_ELEMENTS = 0;
 
   private static String hex(int v) {
     return "0x" + Integer.toHexString(v);
@@ -157,7 +159,7 @@ public final class NftScript {
    * {@code hairpinCounts} (element key → service ports using it) is updated in place: the shared
    * hairpin element is written when its first user appears and deleted when its last one goes.
    */
-  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts) {
+  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts, long canaryHandle) {
     Map<String, List<ServiceRules.Element>> deleteEls = new LinkedHashMap<>(), addEls = new LinkedHashMap<>();
     List<String> flush = new ArrayList<>(), deleteChains = new ArrayList<>(), deleteSets = new ArrayList<>(), deleteSetsFirst = new ArrayList<>();
     StringBuilder block = new StringBuilder();
@@ -214,8 +216,7 @@ public final class NftScript {
       }
     }
     StringBuilder s = new StringBuilder(block.length() + 1024);
-    s.append("delete element ").append(T).append(' ').append(CANARY).append(" { 1 }\n");
-    s.append("add element ").append(T).append(' ').append(CANARY).append(" { 1 }\n");
+    s.append("replace rule ").append(T).append(' ').append(CANARY).append(" handle ").append(canaryHandle).append(' ').append(CANARY_RULE).append('\n');
     int elements = elements(s, "delete", deleteEls, false);
     for (String c : flush) s.append("flush chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSetsFirst) s.append("delete set ").append(T).append(' ').append(set).append('\n');

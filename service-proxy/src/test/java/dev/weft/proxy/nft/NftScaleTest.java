@@ -60,13 +60,13 @@ class NftScaleTest {
       long best = Long.MAX_VALUE;
       for (int i = 0; i < 30; i++) {
         long p0 = System.nanoTime();
-        NftRules.update(st, m2, ServiceTopology.NODE_CONTEXT);
+        NftRules.update(st, m2, ServiceTopology.NODE_CONTEXT, 42);
         best = Math.min(best, System.nanoTime() - p0);
       }
       System.out.printf("of which planning (best of 30): %.1f ms%n", best / 1e6);
       Sh.Result r = null;
       long a0 = System.nanoTime();
-      for (int i = 0; i < 5; i++) r = Sh.exec(null, "add element ip weft_proxy sync-canary { 2 }\ndelete element ip weft_proxy sync-canary { 2 }\n".getBytes(), List.of("ip", "netns", "exec", node, "nft", "-f", "-"));
+      for (int i = 0; i < 5; i++) r = Sh.exec(null, "add element ip weft_proxy hairpin-endpoints { 1.1.1.1 . 1.1.1.1 }\ndelete element ip weft_proxy hairpin-endpoints { 1.1.1.1 . 1.1.1.1 }\n".getBytes(), List.of("ip", "netns", "exec", node, "nft", "-f", "-"));
       System.out.printf("an nft transaction touching one element: %.1f ms (%s)%n", (System.nanoTime() - a0) / 5e6, r.err());
       assertTrue(full.full());
       assertFalse(one.full());

@@ -44,7 +44,7 @@ class NftScriptTest {
   @Test
   void goldenUpdate() {
     NftRules.Plan first = NftRules.full(before(), NODE);
-    NftRules.Plan update = NftRules.update(first.next(), after(), NODE);
+    NftRules.Plan update = NftRules.update(first.next(), after(), NODE, 42);
     assertFalse(update.full());
     Golden.check("update.nft", update.script().text());
     // web (endpoint added), goes (removed), comes (new), dns (endpoint removed), sticky (timeout)
@@ -55,17 +55,17 @@ class NftScriptTest {
   @Test
   void unchangedModelWritesOnlyTheCanary() {
     NftRules.Plan first = NftRules.full(before(), NODE);
-    NftRules.Plan again = NftRules.update(first.next(), before(), NODE);
+    NftRules.Plan again = NftRules.update(first.next(), before(), NODE, 42);
     assertEquals(0, again.script().services());
     assertEquals(0, again.script().written());
-    assertEquals(2, again.script().text().lines().count(), again.script().text());
+    assertEquals(1, again.script().text().lines().count(), again.script().text());
   }
 
   @Test
   void nodeChangeMeansFull() {
     NftRules.Plan first = NftRules.full(before(), NODE);
     NodeContext other = new NodeContext("node-1", NODE.nodeIps(), NODE.clusterCidr(), IpPrefix.parse("10.244.9.0/24"));
-    assertTrue(NftRules.update(first.next(), before(), other).full());
+    assertTrue(NftRules.update(first.next(), before(), other, 42).full());
   }
 
   @Test

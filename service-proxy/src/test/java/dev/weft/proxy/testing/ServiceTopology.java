@@ -19,7 +19,7 @@ import java.util.Map;
  *   pod-b 10.244.1.3 ─┼─ cni0 10.244.1.1 [node] n2 172.20.0.1 ── 172.20.0.2 [node-2] cni0 10.244.2.1
  *   pod-c 10.244.1.4 ─┘            ext0 192.168.50.1
  *                                    │
- *                            [ext] 192.168.50.2 (default route via node)
+ *                            [ext] 192.168.50.2 (default route via node; node's default route via ext)
  * </pre>
  * "node" is where the proxy under test programs its rules ({@link #nodeNetns()}, {@link #NODE_CONTEXT});
  * pod-d is a non-local endpoint. The node forwards, br_netfilter is on and hairpin_mode is set on the
@@ -80,6 +80,9 @@ public final class ServiceTopology implements AutoCloseable {
       ip(ext, "addr add " + EXT_IP + "/24 dev eth0");
       ip(ext, "link set eth0 up");
       ip(ext, "route add default via " + NODE_IP);
+      // the node's own default route (its uplink): without one, the node cannot even start a
+      // connection to a ClusterIP (no route, so the output hook never sees it)
+      ip(node, "route add default via " + EXT_IP);
       sctp = sctpProbe();
       addPod("pod-a", node, POD_A, GW1);
       addPod("pod-b", node, POD_B, GW1);
