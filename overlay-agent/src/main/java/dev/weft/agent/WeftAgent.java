@@ -12,6 +12,7 @@ import dev.weft.agent.overlay.OverlayConfig;
 import dev.weft.agent.overlay.OverlayReconciler;
 import dev.weft.agent.overlay.ReconcileReport;
 import dev.weft.agent.overlay.VxlanDevice;
+import dev.weft.proxy.ConntrackCleaner;
 import dev.weft.proxy.HealthCheckServer;
 import dev.weft.proxy.ProxyBackends;
 import dev.weft.proxy.ProxyMetrics;
@@ -110,12 +111,13 @@ public final class WeftAgent implements AutoCloseable {
   private void startProxy() {
     if (cfg.proxy().equals("none")) return;
     var node = new NodeContext(cfg.nodeName(), List.of(underlay.ip()), cfg.clusterCidr(), overlayConfig.podCidr());
+    var conntrack = new ConntrackCleaner(null);
     ServiceProxy p = ServiceProxy.builder(store, ProxyBackends.create(cfg.proxy(), null), node)
         .cleanUp(ProxyBackends.other(cfg.proxy(), null))
         .resyncPeriod(cfg.proxyResync())
         .metrics(new ProxyMetrics(metrics))
         .healthChecks(new HealthCheckServer(node.nodeIps(), () -> proxy == null || proxy.healthy(), AgentLog::info))
-        // TODO(proxy): .udpConntrackCleanup(...) with dev.weft.proxy.ConntrackCleaner once it lands
+        .conntrackCleanup((r, previous, current) -> conntrack.afterSync(r, previous, current, node.nodeName()))
         .log(AgentLog::info)
         .build();
     proxy = p;

@@ -3,6 +3,7 @@ package dev.weft.proxy;
 import static dev.weft.proxy.StoreObjects.ready;
 import static dev.weft.proxy.testing.ServiceTopology.POD_A;
 import static dev.weft.proxy.testing.ServiceTopology.POD_B;
+import static dev.weft.proxy.testing.ServiceTopology.POD_C;
 import static dev.weft.proxy.testing.ServiceTopology.tcp;
 import static dev.weft.proxy.testing.ServiceTopology.tcpAttempt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -293,6 +294,31 @@ class ServiceProxyKernelTest {
       new IptablesProxyBackend(topo.nodeNetns()).removeAll();
     }
     assertTrue(!ServiceTopology.in(topo.node, "iptables-save", "-t", "nat").contains("10.96.0.30"));
+  }
+
+  /**
+   * UDP has no end: a client sending from one port keeps its conntrack entry and with it the DNAT
+   * to a removed endpoint, unless the proxy clears it after the sync (ConntrackCleaner).
+   */
+  @Test
+  void aUdpClientMovesOffARemovedEndpoint() {
+    String dnsIp = "10.96.0.53";
+    var cleaner = new ConntrackCleaner(topo.nodeNetns());
+    ServiceProxy p = ServiceProxy.builder(store, new NftProxyBackend(topo.nodeNetns()), ServiceTopology.NODE_CONTEXT)
+        .conntrackCleanup((r, previous, current) -> cleaner.afterSync(r, previous, current, ServiceTopology.NODE_NAME))
+        .log(s -> System.out.println("udp: " + s)).build();
+    try (p) {
+      p.start();
+      store.put(StoreObjects.udpService("default", "dns", dnsIp, 53));
+      store.put(StoreObjects.slice("default", "dns", "dns-abc", "dns", "UDP", 5353, List.of(ready(POD_A, "node-1"))));
+      eventually("programmed", () -> servedBy(dnsIp, POD_A));
+      try (var stream = new ServiceTopology.UdpStream(topo.pod("pod-b"), dnsIp, 53, 40053, 100)) {
+        eventually("answers from pod-a", () -> stream.last().startsWith("pod-a/5353"));
+        // pod-a goes away, pod-c takes over: the same client flow must follow
+        store.put(StoreObjects.slice("default", "dns", "dns-abc", "dns", "UDP", 5353, List.of(ready(POD_C, "node-1"))));
+        eventually("answers from pod-c", () -> stream.last().startsWith("pod-c/5353"));
+      }
+    }
   }
 
   @Test
