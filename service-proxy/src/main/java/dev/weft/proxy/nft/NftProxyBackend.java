@@ -27,7 +27,7 @@ public final class NftProxyBackend implements ProxyBackend {
   private final NftRunner nft;
   private NftRules.State state;
   private boolean forceFull;
-  private long canaryHandle;
+  private long canaryHandle, maxHandle;
   private volatile String lastScript = "";
 
   /** @param netns the namespace to program (a /run/netns path), null for the current one */
@@ -53,7 +53,12 @@ public final class NftProxyBackend implements ProxyBackend {
       nft.apply(plan.script().text());
     }
     lastScript = plan.script().text();
-    if (plan.full()) canaryHandle = readCanaryHandle();
+    if (plan.full()) {
+      canaryHandle = maxHandle = readCanaryHandle();
+    } else {
+      canaryHandle = maxHandle + 1; // the canary rule was re-added first
+      maxHandle = canaryHandle + plan.script().allocations();
+    }
     Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node);
     state = plan.next();
     forceFull = false;
@@ -85,7 +90,7 @@ public final class NftProxyBackend implements ProxyBackend {
   public synchronized void removeAll() {
     nft.apply(NftScript.removeAll());
     state = null;
-    canaryHandle = 0;
+    canaryHandle = maxHandle = 0;
     lastScript = "";
   }
 

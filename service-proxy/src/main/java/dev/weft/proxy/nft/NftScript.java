@@ -17,10 +17,14 @@ import java.util.Objects;
  * script changes only the service ports given to it, in an order the kernel accepts in one
  * transaction: stale elements deleted, changed and removed chains flushed (dropping their
  * references), new sets, chains and rules added, new elements added, then removed chains and sets
- * deleted. Every update begins by replacing the canary rule (chain {@code sync-canary}, never
- * jumped to) by its handle, which keeps the handle: if someone flushed or deleted the table the
- * rule is gone, the replace fails, the transaction is refused as a whole, and the backend falls back
- * to a full script. (A canary element would not do: {@code nft flush table} keeps set elements.)
+ * deleted. Every update begins by deleting the canary rule (chain {@code sync-canary}, never
+ * jumped to) by its handle and adding it again: if someone flushed or deleted the table the rule is
+ * gone, the delete fails, the transaction is refused as a whole, and the backend falls back to a
+ * full script. (A canary element would not do: {@code nft flush table} keeps set elements; and
+ * {@code replace rule} would make nft read every rule of the table first, seconds at 10 000
+ * services, where a delete by handle reads nothing.) The re-added rule's handle is predictable:
+ * the kernel numbers a table's chains, sets and rules from one counter, the canary is the first
+ * allocation of an update and the last of a full script.
  */
 public final class NftScript {
   public static final String FAMILY = "ip", TABLE = "weft_proxy";
@@ -30,7 +34,8 @@ public final class NftScript {
   static final int MASQ_MARK = 0x4000;
 
   /** Script text with the numbers a {@link dev.weft.proxy.SyncResult} reports. */
-  public record Script(String text, int services, int rules, int elements) {
+  /** @param allocations kernel handles the transaction allocates after the canary rule (new chains, sets, rules) */
+  public record Script(String text, int services, int rules, int elements, int allocations) {
     /** Rules plus elements. */
     public int written() {
       return rules + elements;
@@ -71,7 +76,6 @@ public final class NftScript {
         "meta mark set meta mark ^ " + hex(MASQ_MARK),
         "masquerade fully-random");
     chain(s, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
-    chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
     chain(s, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
         "meta l4proto tcp reject with tcp reset", "reject");
   }
@@ -115,6 +119,8 @@ public final class NftScript {
         rules += c.getValue().size();
       }
     }
+    // last in the table: the canary rule gets the table's highest handle (elements take none)
+    chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
     s.append("}\n");
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
     java.util.Set<String> seen = new java.util.HashSet<>();
@@ -122,7 +128,7 @@ public final class NftScript {
       for (ServiceRules.Element e : r.elements())
         if (seen.add(e.set() + ' ' + e.key())) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e); // shared (hairpin) or duplicate keys once
     int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
-    return new Script(s.toString(), written, rules, elements);
+    return new Script(s.toString(), written, rules, elements, 0);
   }
 
   private static void sets(StringBuilder s, Map<String, String> sets) {
@@ -163,7 +169,7 @@ public final class NftScript {
     Map<String, List<ServiceRules.Element>> deleteEls = new LinkedHashMap<>(), addEls = new LinkedHashMap<>();
     List<String> flush = new ArrayList<>(), deleteChains = new ArrayList<>(), deleteSets = new ArrayList<>(), deleteSetsFirst = new ArrayList<>();
     StringBuilder block = new StringBuilder();
-    int rules = 0, services = 0;
+    int rules = 0, services = 0, allocations = 0;
     for (Object id : changed) {
       ServiceRules old = before.get(id), neu = after.get(id);
       if (Objects.equals(old, neu)) continue;
@@ -206,17 +212,19 @@ public final class NftScript {
         else if (!now.equals(e.getValue())) deleteSetsFirst.add(e.getKey());
       }
       for (var e : newSets.entrySet())
-        if (!e.getValue().equals(oldSets.get(e.getKey()))) block.append("\tset ").append(e.getKey()).append(" { ").append(e.getValue()).append(" }\n");
+        if (!e.getValue().equals(oldSets.get(e.getKey())) && ++allocations > 0) block.append("\tset ").append(e.getKey()).append(" { ").append(e.getValue()).append(" }\n");
       for (var c : newChains.entrySet()) {
         List<String> was = oldChains.get(c.getKey());
         if (was == null || setsChanged || !was.equals(c.getValue())) {
           chainBody(block, c.getKey(), c.getValue());
           rules += c.getValue().size();
+          allocations += c.getValue().size() + (was == null ? 1 : 0);
         }
       }
     }
     StringBuilder s = new StringBuilder(block.length() + 1024);
-    s.append("replace rule ").append(T).append(' ').append(CANARY).append(" handle ").append(canaryHandle).append(' ').append(CANARY_RULE).append('\n');
+    s.append("delete rule ").append(T).append(' ').append(CANARY).append(" handle ").append(canaryHandle).append('\n');
+    s.append("add rule ").append(T).append(' ').append(CANARY).append(' ').append(CANARY_RULE).append('\n');
     int elements = elements(s, "delete", deleteEls, false);
     for (String c : flush) s.append("flush chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSetsFirst) s.append("delete set ").append(T).append(' ').append(set).append('\n');
@@ -224,7 +232,7 @@ public final class NftScript {
     elements += elements(s, "add", addEls, true);
     for (String c : deleteChains) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSets) s.append("delete set ").append(T).append(' ').append(set).append('\n');
-    return new Script(s.toString(), services, rules, elements);
+    return new Script(s.toString(), services, rules, elements, allocations);
   }
 
   /** Removes the table (nothing when it is not there). */

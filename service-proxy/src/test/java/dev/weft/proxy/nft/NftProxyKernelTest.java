@@ -234,16 +234,18 @@ class NftProxyKernelTest {
       b.sync(of(Models.tcp("default/a:", "10.96.8.1", 80).ready(POD_A, 80, N1)), NODE_CONTEXT);
       assertFalse(handles().containsKey("ext-default/c/tcp"));
       assertEquals("", tcpAttempt(t.pod("pod-d"), "10.96.8.3", 80, 1).out());
+    } finally {
+      proxy.invalidate(); // another backend wrote the shared backend's table
     }
   }
 
-  /** Chain name → its rules' handles, read independently with nft -j -a. */
+  /** Chain name → its rules' handles (but the canary's, re-added by every sync), read independently with nft -j. */
   static Map<String, List<Long>> handles() {
     JsonNode all = t.nftJson("ip", "weft_proxy");
     Map<String, List<Long>> h = new HashMap<>();
     for (JsonNode n : all) {
       if (n.has("chain")) h.putIfAbsent(n.get("chain").get("name").asText(), new java.util.ArrayList<>());
-      if (n.has("rule")) h.computeIfAbsent(n.get("rule").get("chain").asText(), k -> new java.util.ArrayList<>()).add(n.get("rule").get("handle").asLong());
+      if (n.has("rule") && !n.get("rule").get("chain").asText().equals("sync-canary")) h.computeIfAbsent(n.get("rule").get("chain").asText(), k -> new java.util.ArrayList<>()).add(n.get("rule").get("handle").asLong());
     }
     return h;
   }
@@ -264,6 +266,11 @@ class NftProxyKernelTest {
       assertEquals("pod-a", who(tcp(t.pod("pod-d"), "10.96.9.1", 80)));
       b.invalidate();
       assertTrue(b.sync(m1, NODE_CONTEXT).full());
+      assertFalse(b.sync(m2, NODE_CONTEXT).full(), "and incremental again after that");
+      assertFalse(b.sync(m1, NODE_CONTEXT).full());
+      assertEquals("", tcpAttempt(t.pod("pod-d"), "10.96.9.2", 80, 1).out());
+    } finally {
+      proxy.invalidate();
     }
   }
 

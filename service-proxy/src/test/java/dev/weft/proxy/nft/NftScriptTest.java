@@ -58,7 +58,7 @@ class NftScriptTest {
     NftRules.Plan again = NftRules.update(first.next(), before(), NODE, 42);
     assertEquals(0, again.script().services());
     assertEquals(0, again.script().written());
-    assertEquals(1, again.script().text().lines().count(), again.script().text());
+    assertEquals(2, again.script().text().lines().count(), again.script().text());
   }
 
   @Test
