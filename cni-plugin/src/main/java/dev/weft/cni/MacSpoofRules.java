@@ -4,14 +4,12 @@ import dev.weft.cni.protocol.Json;
 import dev.weft.kernel.MacAddress;
 import dev.weft.nat.AttachmentId;
 import dev.weft.nat.NatException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.weft.nat.NetnsCommand;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code macspoofchk}: frames entering the bridge from a checked pod port must carry the pod's MAC.
@@ -29,10 +27,10 @@ final class MacSpoofRules {
       add rule bridge %1$s prerouting iifname @ports iifname . ether saddr != @allowed counter drop comment "weft: spoofed source MAC"
       """.formatted(TABLE);
 
-  private final Path netns;
+  private final NetnsCommand cmd;
 
   MacSpoofRules(Path netns) {
-    this.netns = netns;
+    this.cmd = new NetnsCommand(netns);
   }
 
   void add(String port, MacAddress mac, AttachmentId id) {
@@ -76,30 +74,14 @@ final class MacSpoofRules {
   }
 
   private void nft(String script) {
-    run(List.of("nft", "-f", "-"), script, false);
+    cmd.run(script, "nft", "-f", "-");
   }
 
-  /** Runs nft (inside {@code netns} when set); with {@code missingOk}, a failure returns null. */
-  private String run(List<String> cmd, String stdin, boolean missingOk) {
-    List<String> full = new ArrayList<>();
-    if (netns != null) full.addAll(List.of("nsenter", "--net=" + netns));
-    full.addAll(cmd);
-    try {
-      Process p = new ProcessBuilder(full).start();
-      try (var in = p.getOutputStream()) {
-        if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-      if (p.exitValue() == 0) return out;
-      if (missingOk) return null;
-      throw new NatException(full, err.strip());
-    } catch (IOException e) {
-      throw new NatException(full, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NatException(full, "interrupted");
-    }
+  /** nft's output, or null when it failed and {@code missingOk} (the table does not exist yet). */
+  private String run(List<String> argv, String stdin, boolean missingOk) {
+    NetnsCommand.Result r = cmd.exec(stdin, argv.toArray(String[]::new));
+    if (r.exit() == 0) return r.out();
+    if (missingOk) return null;
+    throw new NatException(r.argv(), r.err().strip());
   }
 }

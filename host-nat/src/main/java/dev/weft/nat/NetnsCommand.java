@@ -6,33 +6,38 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Runs nft / iptables-restore / conntrack in one network namespace: as {@code nsenter --net=<path>
  * <cmd>} when a path is given, else in the caller's namespace. Messages are forced to the C locale
- * so errors can be recognised.
+ * so errors can be recognised. The one way weft runs these tools (host NAT, the overlay's egress
+ * table, the service proxy, macspoofchk).
  */
-final class NetnsCommand {
+public final class NetnsCommand {
   private final Path netns;
 
-  NetnsCommand(Path netns) {
+  /** @param netns the namespace to run in; null = the caller's */
+  public NetnsCommand(Path netns) {
     this.netns = netns;
   }
 
-  Path netns() {
+  public Path netns() {
     return netns;
   }
 
-  record Result(int exit, String out, String err, List<String> argv) {}
+  public record Result(int exit, String out, String err, List<String> argv) {}
 
   /** Runs the command; a non-zero exit is a {@link NatException} with the trimmed stderr. */
-  String run(String stdin, String... cmd) {
+  public String run(String stdin, String... cmd) {
     Result r = exec(stdin, cmd);
     if (r.exit != 0) throw new NatException(r.argv, r.err.isBlank() ? "exit status " + r.exit : r.err);
     return r.out;
   }
 
-  Result exec(String stdin, String... cmd) {
+  /** Runs the command and returns whatever happened. */
+  public Result exec(String stdin, String... cmd) {
     List<String> argv = new ArrayList<>(cmd.length + 2);
     if (netns != null) {
       argv.add("nsenter");
@@ -43,19 +48,30 @@ final class NetnsCommand {
     pb.environment().put("LC_ALL", "C");
     try {
       Process p = pb.start();
+      // stderr drained alongside stdout: a tool that fills one pipe while we block on the other would hang
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()), Thread::startVirtualThread);
       try (OutputStream in = p.getOutputStream()) {
         if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         // the command exited before reading all its input; its stderr says why
       }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      return new Result(p.waitFor(), out, err, argv);
+      String out = drain(p.getInputStream());
+      return new Result(p.waitFor(), out, err.get(), argv);
     } catch (IOException e) {
       throw new NatException(argv, "cannot run: " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new NatException(argv, "interrupted");
+    } catch (ExecutionException e) {
+      throw new NatException(argv, "reading stderr: " + e.getCause());
+    }
+  }
+
+  private static String drain(java.io.InputStream s) {
+    try {
+      return new String(s.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
     }
   }
 }

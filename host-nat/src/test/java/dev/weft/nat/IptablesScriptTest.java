@@ -1,5 +1,7 @@
 package dev.weft.nat;
 
+import dev.weft.kernel.testing.Golden;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -9,6 +11,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class IptablesScriptTest {
+  private static final Golden GOLDEN = Golden.at("golden");
+
   static final AttachmentId ID = NftScriptTest.ID;
   static final AttachmentId OTHER = new AttachmentId("mynet", "feedface", "eth0");
   static final IpPrefix POD4 = IpPrefix.parse("10.244.1.5/24");
@@ -45,42 +49,42 @@ class IptablesScriptTest {
 
   @Test
   void masqueradeV4OnEmptyTable() {
-    Golden.check("iptables-masquerade-v4.rules", IptablesScript.addMasquerade(ID, List.of(POD4), IptablesState.EMPTY));
+    GOLDEN.check("iptables-masquerade-v4.rules", IptablesScript.addMasquerade(ID, List.of(POD4), IptablesState.EMPTY));
   }
 
   @Test
   void masqueradeV6OnEmptyTable() {
-    Golden.check("ip6tables-masquerade-v6.rules", IptablesScript.addMasquerade(ID, List.of(POD6), IptablesState.EMPTY));
+    GOLDEN.check("ip6tables-masquerade-v6.rules", IptablesScript.addMasquerade(ID, List.of(POD6), IptablesState.EMPTY));
   }
 
   @Test
   void masqueradeAgainReplacesItsJump() {
-    Golden.check("iptables-masquerade-v4-again.rules", IptablesScript.addMasquerade(ID, List.of(POD4), IptablesState.parse(SAVED)));
+    GOLDEN.check("iptables-masquerade-v4-again.rules", IptablesScript.addMasquerade(ID, List.of(POD4), IptablesState.parse(SAVED)));
   }
 
   @Test
   void hostPortsV4OnEmptyTable() {
-    Golden.check("iptables-hostports-v4.rules", IptablesScript.addHostPorts(ID, mappings(true), POD4, IptablesState.EMPTY));
+    GOLDEN.check("iptables-hostports-v4.rules", IptablesScript.addHostPorts(ID, mappings(true), POD4, IptablesState.EMPTY));
   }
 
   @Test
   void hostPortsV6OnEmptyTable() {
-    Golden.check("ip6tables-hostports-v6.rules", IptablesScript.addHostPorts(ID, mappings(false), POD6, IptablesState.EMPTY));
+    GOLDEN.check("ip6tables-hostports-v6.rules", IptablesScript.addHostPorts(ID, mappings(false), POD6, IptablesState.EMPTY));
   }
 
   @Test
   void hostPortsAgainKeepsSharedChains() {
-    Golden.check("iptables-hostports-v4-again.rules", IptablesScript.addHostPorts(ID, mappings(true), POD4, IptablesState.parse(SAVED)));
+    GOLDEN.check("iptables-hostports-v4-again.rules", IptablesScript.addHostPorts(ID, mappings(true), POD4, IptablesState.parse(SAVED)));
   }
 
   @Test
   void removeOneOfTwoKeepsSharedChains() {
-    Golden.check("iptables-remove-one.rules", IptablesScript.remove(Set.of(IptablesScript.dnChain(ID), IptablesScript.masqChain(ID)), IptablesState.parse(SAVED)));
+    GOLDEN.check("iptables-remove-one.rules", IptablesScript.remove(Set.of(IptablesScript.dnChain(ID), IptablesScript.masqChain(ID)), IptablesState.parse(SAVED)));
   }
 
   @Test
   void removeLastRemovesSharedChains() {
-    Golden.check("iptables-remove-last.rules", IptablesScript.remove(Set.of(IptablesScript.dnChain(ID), IptablesScript.dnChain(OTHER)), IptablesState.parse(SAVED)));
+    GOLDEN.check("iptables-remove-last.rules", IptablesScript.remove(Set.of(IptablesScript.dnChain(ID), IptablesScript.dnChain(OTHER)), IptablesState.parse(SAVED)));
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.weft.nat;
 
+import dev.weft.kernel.testing.Golden;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.weft.kernel.IpPrefix;
@@ -11,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NftScriptTest {
+  private static final Golden GOLDEN = Golden.at("golden");
+
   static final AttachmentId ID = new AttachmentId("mynet", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "eth0");
   static final List<IpPrefix> DUAL = List.of(IpPrefix.parse("10.244.1.5/24"), IpPrefix.parse("fd00:10::5/64"));
   static final List<PortMapping> MAPPINGS = List.of(
@@ -22,17 +26,17 @@ class NftScriptTest {
 
   @Test
   void masqueradeDualStack() {
-    Golden.check("nft-masquerade-dual.nft", NftScript.addMasquerade(ID, DUAL));
+    GOLDEN.check("nft-masquerade-dual.nft", NftScript.addMasquerade(ID, DUAL));
   }
 
   @Test
   void hostPortsDualStack() {
-    Golden.check("nft-hostports-dual.nft", NftScript.addHostPorts(ID, MAPPINGS, DUAL));
+    GOLDEN.check("nft-hostports-dual.nft", NftScript.addHostPorts(ID, MAPPINGS, DUAL));
   }
 
   @Test
   void hostPortsV4Only() {
-    Golden.check("nft-hostports-v4.nft", NftScript.addHostPorts(ID, MAPPINGS, List.of(IpPrefix.parse("10.244.1.5/24"))));
+    GOLDEN.check("nft-hostports-v4.nft", NftScript.addHostPorts(ID, MAPPINGS, List.of(IpPrefix.parse("10.244.1.5/24"))));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.weft.agent.overlay;
 
+import dev.weft.nat.NetnsCommand;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -15,13 +16,13 @@ import java.util.Objects;
 public final class EgressMasquerade {
   private static final System.Logger LOG = System.getLogger(EgressMasquerade.class.getName());
 
-  private final Nft nft;
+  private final NetnsCommand nft;
   private final OverlayConfig config;
   private String reference;
 
   /** For the namespace {@code netns} (null = the calling thread's). */
   public EgressMasquerade(Path netns, OverlayConfig config) {
-    this.nft = new Nft(netns);
+    this.nft = new NetnsCommand(netns);
     this.config = Objects.requireNonNull(config, "config");
     this.reference = EgressScript.normalise(EgressScript.table(config));
   }
@@ -30,7 +31,7 @@ public final class EgressMasquerade {
   public synchronized boolean reconcile() {
     String current = listing();
     if (reference.equals(current)) return false;
-    nft.run(EgressScript.apply(config), "-f", "-");
+    nft.run(EgressScript.apply(config), "nft", "-f", "-");
     LOG.log(Level.INFO, "egress masquerade: applied table {0} {1} ({2})", EgressScript.FAMILY, EgressScript.TABLE,
         current == null ? "was missing" : "was different");
     String after = listing();
@@ -43,12 +44,12 @@ public final class EgressMasquerade {
 
   /** Deletes the table; nothing when it is absent. */
   public synchronized void remove() {
-    if (listing() != null) nft.run(EgressScript.remove(), "-f", "-");
+    if (listing() != null) nft.run(EgressScript.remove(), "nft", "-f", "-");
   }
 
   /** The normalised listing, null when the table does not exist. */
   String listing() {
-    Nft.Result r = nft.exec(null, "list", "table", EgressScript.FAMILY, EgressScript.TABLE);
+    NetnsCommand.Result r = nft.exec(null, "nft", "list", "table", EgressScript.FAMILY, EgressScript.TABLE);
     if (r.exit() != 0) {
       if (r.err().contains("No such file or directory")) return null;
       throw new dev.weft.nat.NatException(java.util.List.of("nft", "list", "table", EgressScript.FAMILY, EgressScript.TABLE), r.err());

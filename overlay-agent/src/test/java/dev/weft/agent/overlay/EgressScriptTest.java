@@ -1,5 +1,7 @@
 package dev.weft.agent.overlay;
 
+import dev.weft.kernel.testing.Golden;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,12 +11,14 @@ import dev.weft.kernel.IpPrefix;
 import org.junit.jupiter.api.Test;
 
 class EgressScriptTest {
+  private static final Golden GOLDEN = Golden.at("dev/weft/agent/overlay");
+
   private static final OverlayConfig CONFIG = OverlayConfig.of("node-1", "eth0", IpPrefix.parseAddress("192.168.77.1"),
       IpPrefix.parse("10.244.1.0/24"), IpPrefix.parse("10.244.0.0/16"));
 
   @Test
   void scriptMatchesGolden() {
-    Golden.check("egress.nft", EgressScript.apply(CONFIG));
+    GOLDEN.check("egress.nft", EgressScript.apply(CONFIG));
   }
 
   @Test
@@ -52,6 +56,6 @@ class EgressScriptTest {
     assertNotEquals(mac, VxlanDevice.vtepMac("node-2"));
     byte first = mac.bytes()[0];
     assertEquals(0x02, first & 0x03, "locally administered, unicast: " + mac);
-    Golden.check("vtep-mac-node-1.txt", mac + "\n"); // a change would strand every peer's entries across an upgrade
+    GOLDEN.check("vtep-mac-node-1.txt", mac + "\n"); // a change would strand every peer's entries across an upgrade
   }
 }
