@@ -25,6 +25,17 @@ record BenchResult(
       return v.length == 0 ? null : new LatencyStats(v);
     }
 
+    /** CPU per invocation, or null when it was not measured. */
+    LatencyStats addCpu() {
+      long[] v = ok().stream().mapToLong(r -> r.add().cpuNanos()).toArray();
+      return v.length == 0 || java.util.Arrays.stream(v).anyMatch(x -> x < 0) ? null : new LatencyStats(v);
+    }
+
+    LatencyStats delCpu() {
+      long[] v = ok().stream().mapToLong(r -> r.del().cpuNanos()).toArray();
+      return v.length == 0 || java.util.Arrays.stream(v).anyMatch(x -> x < 0) ? null : new LatencyStats(v);
+    }
+
     LatencyStats del() {
       long[] v = ok().stream().mapToLong(r -> r.del().wallNanos()).toArray();
       return v.length == 0 ? null : new LatencyStats(v);
@@ -32,9 +43,13 @@ record BenchResult(
   }
 
   /** A single-process probe (JVM floor, spawn baseline); null nanos when it could not run. */
-  record Probe(String name, List<String> command, long[] nanos, String note, String description) {
+  record Probe(String name, List<String> command, long[] nanos, long[] cpuNanos, String note, String description) {
     LatencyStats stats() {
       return nanos == null || nanos.length == 0 ? null : new LatencyStats(nanos);
+    }
+
+    LatencyStats cpu() {
+      return cpuNanos == null || cpuNanos.length == 0 || java.util.Arrays.stream(cpuNanos).anyMatch(x -> x < 0) ? null : new LatencyStats(cpuNanos);
     }
   }
 

@@ -190,6 +190,7 @@ final class BenchRunner {
 
     Map<Object, List<AddDelCycle.Result>> results = new LinkedHashMap<>();
     Map<Object, List<Long>> probeNanos = new LinkedHashMap<>();
+    Map<Object, List<Long>> probeCpu = new LinkedHashMap<>();
     Map<Object, String> firstFailure = new HashMap<>();
     Map<Object, Integer> consecutive = new HashMap<>();
     int total = opts.warmup() + opts.cycles();
@@ -220,6 +221,7 @@ final class BenchRunner {
           CniInvocation.Outcome o = p.run();
           if (!o.ok()) throw new IllegalStateException(p.name() + " failed: " + o.describe());
           if (!warm) probeNanos.computeIfAbsent(step, s -> new ArrayList<>()).add(o.wallNanos());
+          if (!warm) probeCpu.computeIfAbsent(step, s -> new ArrayList<>()).add(o.cpuNanos());
         }
         if (opts.settleMs() > 0) Thread.sleep(opts.settleMs());
       }
@@ -259,9 +261,9 @@ final class BenchRunner {
       sides.add(new BenchResult.Side(c.side(), rs, trace, lines, leftovers(c.side()), firstFailure.get(c)));
     }
     BenchResult.Probe floorR = floor == null
-        ? new BenchResult.Probe("floor", List.of(), null, floorNote == null ? "skipped (--no-floor)" : floorNote, null)
-        : probe(floor, probeNanos);
-    BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, "skipped (--no-floor)", null) : probe(spawn, probeNanos);
+        ? new BenchResult.Probe("floor", List.of(), null, null, floorNote == null ? "skipped (--no-floor)" : floorNote, null)
+        : probe(floor, probeNanos, probeCpu);
+    BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, null, "skipped (--no-floor)", null) : probe(spawn, probeNanos, probeCpu);
     machine.put("loadavgEnd", Machine.loadavg());
     String builtAfter = Machine.describe(opts).get("weftCniJarBuilt");
     if (!builtAfter.equals(machine.get("weftCniJarBuilt")))
@@ -270,9 +272,10 @@ final class BenchRunner {
     return new BenchResult(start, Instant.now(), commandLine, opts, machine, sides, floorR, spawnR, notes);
   }
 
-  private static BenchResult.Probe probe(FloorProbe p, Map<Object, List<Long>> nanos) {
+  private static BenchResult.Probe probe(FloorProbe p, Map<Object, List<Long>> nanos, Map<Object, List<Long>> cpu) {
     long[] v = nanos.getOrDefault(p, List.of()).stream().mapToLong(Long::longValue).toArray();
-    return new BenchResult.Probe(p.name(), p.command(), v, null, p.description());
+    long[] c = cpu.getOrDefault(p, List.of()).stream().mapToLong(Long::longValue).toArray();
+    return new BenchResult.Probe(p.name(), p.command(), v, c, null, p.description());
   }
 
   private PluginSide side(String config, PluginSide.Impl impl, int n, String agentSocket) {

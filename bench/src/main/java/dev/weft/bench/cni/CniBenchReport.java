@@ -87,6 +87,7 @@ final class CniBenchReport {
         sb.append(String.format("         via the agent's fast path:        %s %.2fx -> %s%n", config, ar, ar <= TARGET_RATIO ? "MET" : "NOT MET"));
       }
     }
+    cpuTable(sb);
     breakdownTable(sb);
     for (String n : r.notes()) sb.append("note: ").append(n).append('\n');
     return sb.toString();
@@ -130,6 +131,25 @@ final class CniBenchReport {
       for (var e : w.trace().medians().entrySet()) cols.put(config + " " + e.getKey(), e.getValue());
     }
     return cols;
+  }
+
+  private void cpuTable(StringBuilder sb) {
+    StringBuilder t = new StringBuilder();
+    for (String config : r.options().configs()) {
+      for (PluginSide.Impl impl : List.of(PluginSide.Impl.WEFT, PluginSide.Impl.REFERENCE)) {
+        BenchResult.Side s = r.side(config, impl);
+        LatencyStats a = s.addCpu(), d = s.delCpu();
+        if (a == null || d == null) continue;
+        t.append(String.format("  %-6s %-10s %9.1f %9.1f | %9.1f %9.1f%n", config, impl.label, a.p50Ms(), a.p90Ms(), d.p50Ms(), d.p90Ms()));
+      }
+    }
+    if (t.isEmpty()) return;
+    sb.append("\nCPU per invocation (user+sys of the plugin and all it spawned, getrusage of reaped children), ms\n");
+    sb.append(String.format("  %-17s %9s %9s | %9s %9s%n", "", "ADD p50", "p90", "DEL p50", "p90"));
+    sb.append(t);
+    LatencyStats fc = r.floor().cpu();
+    if (fc != null) sb.append(String.format("  %-17s %9.1f %9.1f%n", "floor", fc.p50Ms(), fc.p90Ms()));
+    sb.append("  (weft via agent: its CPU is spent in the agent, not in a reaped child, so it is not comparable here)\n");
   }
 
   private void breakdownTable(StringBuilder sb) {
@@ -244,6 +264,8 @@ final class CniBenchReport {
     m.put("firstFailure", s.firstFailure());
     m.put("add", stats(s.add()));
     m.put("del", stats(s.del()));
+    m.put("addCpu", stats(s.addCpu()));
+    m.put("delCpu", stats(s.delCpu()));
     m.put("leftoversAfterRun", s.leftovers());
     if (s.trace() != null && !s.trace().isEmpty()) {
       Map<String, Object> t = new LinkedHashMap<>();
@@ -268,6 +290,8 @@ final class CniBenchReport {
     samples.put("addExit", s.cycles().stream().map(c -> c.add().exitCode()).toList());
     samples.put("delNs", s.cycles().stream().mapToLong(c -> c.del().wallNanos()).toArray());
     samples.put("delExit", s.cycles().stream().map(c -> c.del().exitCode()).toList());
+    samples.put("addCpuNs", s.cycles().stream().mapToLong(c -> c.add().cpuNanos()).toArray());
+    samples.put("delCpuNs", s.cycles().stream().mapToLong(c -> c.del().cpuNanos()).toArray());
     m.put("samples", samples);
     return m;
   }
@@ -279,6 +303,8 @@ final class CniBenchReport {
     m.put("note", p.note());
     m.put("stats", stats(p.stats()));
     m.put("samplesNs", p.nanos() == null ? List.of() : p.nanos());
+    m.put("cpu", stats(p.cpu()));
+    m.put("cpuSamplesNs", p.cpuNanos() == null ? List.of() : p.cpuNanos());
     return m;
   }
 

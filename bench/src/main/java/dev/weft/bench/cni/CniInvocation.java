@@ -18,7 +18,8 @@ import java.util.Map;
 public record CniInvocation(List<String> command, Map<String, String> env, Path stdin, Path stdout, Path stderr) {
 
   /** What one run produced. */
-  public record Outcome(long wallNanos, int exitCode, String stdout, String stderr) {
+  /** cpuNanos: user + system CPU of the process and everything it reaped; -1 when unknown. */
+  public record Outcome(long wallNanos, long cpuNanos, int exitCode, String stdout, String stderr) {
     public boolean ok() {
       return exitCode == 0;
     }
@@ -37,11 +38,13 @@ public record CniInvocation(List<String> command, Map<String, String> env, Path 
         : ProcessBuilder.Redirect.from(stdin.toFile()));
     pb.redirectOutput(stdout.toFile());
     pb.redirectError(stderr.toFile());
+    long cpu0 = ChildCpu.nanos();
     long t0 = System.nanoTime();
     Process p = pb.start();
     int rc = p.waitFor();
     long t1 = System.nanoTime();
-    return new Outcome(t1 - t0, rc, read(stdout), read(stderr));
+    long cpu1 = ChildCpu.nanos();
+    return new Outcome(t1 - t0, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, rc, read(stdout), read(stderr));
   }
 
   private static String read(Path p) throws IOException {
