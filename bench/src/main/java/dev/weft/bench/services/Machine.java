@@ -1,0 +1,81 @@
+package dev.weft.bench.services;
+
+import dev.weft.proxy.nft.NftProxyBackend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a reader needs to compare runs: cores, kernel, load, tool versions, and which service-proxy build ran. */
+final class Machine {
+  private Machine() {}
+
+  static Map<String, String> describe(Path repo) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("nproc", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    m.put("kernel", firstLine(Path.of("/proc/sys/kernel/osrelease")));
+    m.put("cpu", cpu());
+    m.put("uptimeStart", sh("uptime"));
+    m.put("nft", sh("nft", "-v"));
+    m.put("iptables", sh("iptables", "-V"));
+    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put("jvmFlags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    m.put("repoHead", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s"));
+    m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", "--", "service-proxy/src/main"));
+    String dirty = sh("git", "-C", repo.toString(), "status", "--porcelain", "--", "service-proxy/src/main");
+    m.put("serviceProxyUncommittedFiles", dirty.isEmpty() ? "0" : dirty.lines().count() + ": " + String.join(", ", dirty.lines().map(String::strip).toList()));
+    try {
+      Path jar = Path.of(NftProxyBackend.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      m.put("serviceProxyJar", jar.toString());
+      m.put("serviceProxyJarModified", Instant.ofEpochMilli(Files.getLastModifiedTime(jar).toMillis()).toString());
+      if (Files.isRegularFile(jar)) m.put("serviceProxyJarSha256", sha256(jar));
+    } catch (Exception e) {
+      m.put("serviceProxyJar", "unknown (" + e + ")");
+    }
+    return m;
+  }
+
+  static String uptime() {
+    return sh("uptime");
+  }
+
+  private static String sha256(Path p) throws Exception {
+    MessageDigest d = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = Files.newInputStream(p)) {
+      byte[] b = new byte[65536];
+      for (int r; (r = in.read(b)) > 0; ) d.update(b, 0, r);
+    }
+    return HexFormat.of().formatHex(d.digest()).substring(0, 16);
+  }
+
+  private static String cpu() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+          .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String firstLine(Path p) {
+    try {
+      return Files.readAllLines(p).getFirst().strip();
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  static String sh(String... cmd) {
+    try {
+      return Topology.run(List.of(cmd), null).strip();
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
+  }
+}
