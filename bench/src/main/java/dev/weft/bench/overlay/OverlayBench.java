@@ -53,6 +53,10 @@ final class OverlayBench {
     }
   }
 
+  boolean cleanedUp() {
+    return cleaned.get();
+  }
+
   OverlayResults run() {
     res.parallel = opts.parallel();
     setUp();

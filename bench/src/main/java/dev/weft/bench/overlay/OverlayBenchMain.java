@@ -53,7 +53,8 @@ public final class OverlayBenchMain {
       bench.results().machine.putAll(Machine.describe(opts));
       res = bench.run();
     } catch (RuntimeException e) {
-      System.err.println("run-overlay-bench: failed: " + e.getMessage());
+      if (bench.cleanedUp()) System.err.println("run-overlay-bench: stopped (signal): the lab and the bench's servers are removed");
+      else System.err.println("run-overlay-bench: failed: " + e.getMessage());
       bench.cleanUp();
       return 2;
     } finally {
