@@ -127,10 +127,15 @@ public final class StoreSubnetLeases implements SubnetLeases {
         List<Cidr> subnets = config.clusterCidr().subnets(config.subnetLength());
         for (int attempt = 0; attempt <= subnets.size() + 10; attempt++) {
             List<io.fabric8.kubernetes.api.model.coordination.v1.Lease> records = records();
-            Optional<SubnetLease> taken = takeOverOwn(records, granted, subnets);
-            if (taken.isPresent()) return taken.get();
+            Takeover takeover = takeOverOwn(records, granted, subnets);
+            if (takeover.taken() != null) return takeover.taken();
+            // our own record changed or expired between the list and the update: the list is stale,
+            // and deciding from it would skip our own subnet as "used" (a restarted node must keep it)
+            if (takeover.raced()) continue;
             Set<Cidr> used = new HashSet<>();
-            for (var r : records) SubnetLeaseRecord.fromObject(r).ifPresent(l -> used.add(l.subnet()));
+            for (var r : records) SubnetLeaseRecord.fromObject(r)
+                    .filter(l -> !nodeName.equals(l.nodeName()))
+                    .ifPresent(l -> used.add(l.subnet()));
             for (Cidr preferred : preferredSubnets()) {
                 if (subnets.contains(preferred) && !used.contains(preferred)) {
                     Optional<SubnetLease> created = tryCreate(preferred, granted);
@@ -147,7 +152,13 @@ public final class StoreSubnetLeases implements SubnetLeases {
     }
 
     /** This node's live record (restart within the TTL) moves to the new store lease; records outside the cluster CIDR go. */
-    private Optional<SubnetLease> takeOverOwn(List<io.fabric8.kubernetes.api.model.coordination.v1.Lease> records, Lease granted, List<Cidr> subnets) {
+    /** The outcome of trying to move our own live record to a new lease: taken, none there, or raced. */
+    private record Takeover(SubnetLease taken, boolean raced) {
+        static final Takeover NONE = new Takeover(null, false);
+        static final Takeover RACED = new Takeover(null, true);
+    }
+
+    private Takeover takeOverOwn(List<io.fabric8.kubernetes.api.model.coordination.v1.Lease> records, Lease granted, List<Cidr> subnets) {
         for (var record : records) {
             Optional<SubnetLease> parsed = SubnetLeaseRecord.fromObject(record);
             if (parsed.isEmpty() || !nodeName.equals(parsed.get().nodeName())) continue;
@@ -161,12 +172,12 @@ public final class StoreSubnetLeases implements SubnetLeases {
             updated.getSpec().setAcquireTime(record.getSpec().getAcquireTime());
             try {
                 store.updateWithLease(updated, granted);
-                return Optional.of(mine);
+                return new Takeover(mine, false);
             } catch (ConflictException | NotFoundException e) {
-                return Optional.empty();  // changed or expired under us: the caller looks again
+                return Takeover.RACED;  // changed or expired under us: the caller lists again
             }
         }
-        return Optional.empty();
+        return Takeover.NONE;
     }
 
     private Optional<SubnetLease> tryCreate(Cidr subnet, Lease granted) {
