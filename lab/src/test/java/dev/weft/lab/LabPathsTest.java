@@ -47,7 +47,7 @@ class LabPathsTest {
         "--node-prefix 24 --datastore etcd --etcd-endpoints http://172.30.0.1:2379 --etcd-prefix /weft",
         "--cni-conf-dir /run/weft-lab/weft/nodes/node-1/cni --state-dir /run/weft-lab/weft/nodes/node-1/state",
         "--ipam-data-dir /run/weft-lab/weft/nodes/node-1/ipam --cni-socket /run/weft-lab/weft/nodes/node-1/cni.sock",
-        "--http-listen 0.0.0.0:9402 --lease-ttl 15s"), String.join(" ", cfg.agentCommand(p, cfg.node("node-1"))));
+        "--http-listen 0.0.0.0:9402 --lease-ttl 15s --proxy nftables"), String.join(" ", cfg.agentCommand(p, cfg.node("node-1"))));
     assertEquals(cfg, LabConfig.fromJson(cfg.toJson()));
     assertThrows(LabException.class, () -> LabConfig.plan(p, 0, java.nio.file.Path.of("/d"), java.nio.file.Path.of("/a")));
   }
