@@ -258,7 +258,6 @@ class ServiceProxyKernelTest {
    * (state == null → full table); this test states the requirement for it.
    */
   @Test
-  @org.junit.jupiter.api.Disabled("waiting on NftProxyBackend: its first sync rewrites the whole table even when the kernel already matches")
   void aRestartedProxyWritesNothingWhenTheKernelIsRight() throws Exception {
     programmedThenClosed();
     try (Monitor mon = new Monitor(topo.node);

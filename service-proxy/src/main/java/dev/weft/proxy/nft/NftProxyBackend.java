@@ -14,20 +14,25 @@ import java.util.Map;
 
 /**
  * The nftables backend: one table {@code ip weft_proxy}, written with one {@code nft -f -}
- * transaction per sync. The first sync (and any after {@link #invalidate}, a node change or a
- * failed update) replaces the whole table; later ones write only the service ports whose
- * definition or endpoints changed. An update that the kernel refuses — the table was flushed or
- * deleted behind weft's back (the canary element is gone), or a chain it expects is missing — is
- * followed at once, in the same sync, by a full one. Rule text comes from {@link NftRules} (pure).
- * Thread-safe: syncs are serialised.
+ * transaction per sync. Later syncs write only the service ports whose definition or endpoints
+ * changed, and nothing at all when none did. Rule text comes from {@link NftRules} (pure).
+ *
+ * <p>The first sync (a restarted agent) does not rewrite a table that is already right: it reads
+ * the table's {@code sync-state} element and checks the canary rule with {@code nft -c} (nothing is
+ * written, {@code nft monitor} sees nothing); when the digest matches what it would write, it
+ * adopts the table. {@link #invalidate} (the controller's periodic resync) makes the next sync do
+ * the same check against what this backend wrote last: a table as it was left is kept as it is
+ * (sessionAffinity state included), and only real drift — the table or its canary rule deleted,
+ * flushed, or another writer's sync state — leads to a full rewrite. An update that the kernel
+ * refuses (the canary rule is gone, a chain it expects is missing) is followed at once, in the
+ * same sync, by a full one. Thread-safe: syncs are serialised.
  */
 public final class NftProxyBackend implements ProxyBackend {
   private static final System.Logger LOG = System.getLogger(NftProxyBackend.class.getName());
 
   private final NftRunner nft;
   private NftRules.State state;
-  private boolean forceFull;
-  private long canaryHandle, maxHandle;
+  private boolean verify;
   private volatile String lastScript = "";
 
   /** @param netns the namespace to program (a /run/netns path), null for the current one */
@@ -43,58 +48,68 @@ public final class NftProxyBackend implements ProxyBackend {
   @Override
   public synchronized SyncResult sync(ProxyModel model, NodeContext node) {
     long t0 = System.nanoTime();
-    NftRules.Plan plan = forceFull || state == null ? NftRules.full(model, node) : NftRules.update(state, model, node, canaryHandle);
+    NftRules.Plan plan = null;
+    if (state == null || !state.node().equals(node)) {
+      NftRules.Plan full = NftRules.full(model, node);
+      NftScript.SyncState kernel = readSyncState();
+      if (kernel != null && kernel.digest() == full.next().digest() && canaryPresent(kernel)) {
+        LOG.log(Level.INFO, "nftables table already matches ({0} service ports): adopted, nothing written", full.next().entries().size());
+        state = full.next().adopt(kernel);
+        verify = false;
+        lastScript = "";
+        return new SyncResult(false, 0, 0, Duration.ofNanos(System.nanoTime() - t0), Map.of());
+      }
+      plan = full;
+    } else if (verify) {
+      NftScript.SyncState kernel = readSyncState();
+      if (!state.sync().equals(kernel) || !canaryPresent(kernel)) {
+        LOG.log(Level.WARNING, "nftables table differs from what weft wrote ({0}): writing the whole table", kernel);
+        plan = NftRules.full(model, node);
+      }
+    }
+    if (plan == null) plan = NftRules.update(state, model, node);
+    NftScript.Script script = plan.script();
     try {
-      nft.apply(plan.script().text());
+      if (!script.text().isEmpty()) nft.apply(script.text());
     } catch (NftException e) {
       if (plan.full()) throw e;
       LOG.log(Level.WARNING, "nftables update refused, writing the whole table: {0}", e.getMessage());
       plan = NftRules.full(model, node);
-      nft.apply(plan.script().text());
+      script = plan.script();
+      nft.apply(script.text());
     }
-    lastScript = plan.script().text();
-    if (plan.full()) {
-      canaryHandle = maxHandle = readCanaryHandle();
-    } else {
-      canaryHandle = maxHandle + 1; // the canary rule was re-added first
-      maxHandle = canaryHandle + plan.script().allocations();
-    }
+    lastScript = script.text();
     Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node);
     state = plan.next();
-    forceFull = false;
-    NftScript.Script s = plan.script();
-    return new SyncResult(plan.full(), s.services(), s.written(), Duration.ofNanos(System.nanoTime() - t0), removed);
+    verify = false;
+    return new SyncResult(plan.full(), script.services(), script.written(), Duration.ofNanos(System.nanoTime() - t0), removed);
   }
 
-  /** The handle of the canary rule, read after a full sync; 0 (next sync full) when unreadable. */
-  private long readCanaryHandle() {
-    NftRunner.Result r = nft.exec(null, "nft", "-a", "list", "chain", NftScript.FAMILY, NftScript.TABLE, NftScript.CANARY);
-    if (r.exit() != 0) return 0;
-    int at = r.out().lastIndexOf("# handle "); // the rule's, after the chain's
-    if (at < 0) return 0;
-    int end = at + 9;
-    while (end < r.out().length() && Character.isDigit(r.out().charAt(end))) end++;
-    try {
-      return Long.parseLong(r.out().substring(at + 9, end));
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+  /** The table's sync-state element; null when there is none (no table, another layout). */
+  private NftScript.SyncState readSyncState() {
+    NftRunner.Result r = nft.exec(null, "nft", "list", "set", NftScript.FAMILY, NftScript.TABLE, NftScript.SYNC_STATE);
+    return r.exit() == 0 ? NftScript.SyncState.parse(r.out()) : null;
+  }
+
+  /** The canary rule is where the sync state says: a check-only transaction deleting it succeeds. */
+  private boolean canaryPresent(NftScript.SyncState s) {
+    if (s == null) return false;
+    return nft.check("delete rule " + NftScript.T + " " + NftScript.CANARY + " handle " + s.canary() + "\n");
   }
 
   @Override
   public synchronized void invalidate() {
-    forceFull = true;
+    verify = true;
   }
 
   @Override
   public synchronized void removeAll() {
     nft.apply(NftScript.removeAll());
     state = null;
-    canaryHandle = maxHandle = 0;
     lastScript = "";
   }
 
-  /** The text of the last transaction applied (for debugging and tests). */
+  /** The text of the last transaction applied ("" when the last sync wrote nothing). */
   public String lastScript() {
     return lastScript;
   }

@@ -45,6 +45,12 @@ public final class NftRenderer {
   static final String GOTO_REJECT = "goto " + REJECT;
   /** endpoint IP . the same IP: a connection DNAT'd back to its own source is masqueraded (hairpin). */
   static final String HAIRPIN = "hairpin-endpoints";
+  /** ClusterIP / externalIP / LB IP . protocol . port . endpoint index : endpoint address . port. */
+  static final String SERVICE_ENDPOINTS = "service-endpoints";
+  /** protocol . NodePort . endpoint index : endpoint address . port. */
+  static final String NODEPORT_ENDPOINTS = "nodeport-endpoints";
+  /** Shared balancing chains, one per endpoint count N: ClusterIP, external IP and NodePort entries. */
+  static final String BAL = "bal-", EXT_BAL = "ext-", NP_BAL = "np-";
 
   private NftRenderer() {}
 
@@ -70,7 +76,9 @@ public final class NftRenderer {
     LinkedHashMap<String, List<String>> chains = new LinkedHashMap<>();
     LinkedHashMap<String, String> sets = new LinkedHashMap<>();
     List<ServiceRules.Element> elements = new ArrayList<>();
-    if (clusterIps.isEmpty() && !hasExternal) return new ServiceRules(svc.id(), chains, sets, elements); // headless
+    if (clusterIps.isEmpty() && !hasExternal) return new ServiceRules(svc.id(), chains, sets, elements, List.of()); // headless
+    if (svc.affinityTimeout() == null && !internalLocal && !externalLocal && !clusterWide.isEmpty())
+      return common(svc, proto, clusterWide, clusterIps, externalIps, node);
 
     boolean needSvc = !clusterWide.isEmpty() && (!internalLocal || hasExternal);
     boolean needLocal = !local.isEmpty() && (internalLocal || externalLocal);
@@ -108,7 +116,7 @@ public final class NftRenderer {
     java.util.Set<String> hairpin = new java.util.HashSet<>();
     for (Endpoint e : withChains) {
       String ip = IpPrefix.format(e.ip());
-      if (hairpin.add(ip)) elements.add(new ServiceRules.Element(HAIRPIN, ip + " . " + ip, null));
+      if (isLocal(e, node) && hairpin.add(ip)) elements.add(new ServiceRules.Element(HAIRPIN, ip + " . " + ip, null));
       if (!affinity) continue;
       String set = NftNames.affinitySet(base, e);
       sets.put(set, "type ipv4_addr; flags dynamic,timeout; timeout " + timeout + ";");
@@ -137,7 +145,71 @@ public final class NftRenderer {
         if (svc.nodePort() != 0) elements.add(new ServiceRules.Element(NO_ENDPOINT_NODEPORTS, np, GOTO_REJECT));
       }
     }
-    return new ServiceRules(svc.id(), chains, sets, elements);
+    return new ServiceRules(svc.id(), chains, sets, elements, List.of());
+  }
+
+  /**
+   * The common case (no affinity, both policies Cluster, at least one endpoint) as elements only:
+   * each service address goes to the shared chain of its endpoint count N ({@code bal-N} for
+   * ClusterIPs, {@code ext-N} for externalIPs and LoadBalancer IPs, {@code np-N} for the NodePort),
+   * which picks {@code numgen random mod N} and looks the endpoint up in {@code service-endpoints}
+   * (or {@code nodeport-endpoints}) under the packet's own address, protocol and port and that
+   * index. No chain or rule of its own: an update is element deletes and adds.
+   */
+  private static ServiceRules common(ServicePort svc, String proto, List<Endpoint> eps, List<InetAddress> clusterIps,
+      List<InetAddress> externalIps, NodeContext node) {
+    int n = eps.size();
+    String[] targets = new String[n];
+    for (int i = 0; i < n; i++) targets[i] = IpPrefix.format(eps.get(i).ip()) + " . " + eps.get(i).port();
+    List<ServiceRules.Element> elements = new ArrayList<>((clusterIps.size() + externalIps.size() + 1) * (n + 1) + n);
+    List<String> shared = new ArrayList<>(3);
+    String port = " . " + proto + " . " + svc.port();
+    if (!clusterIps.isEmpty()) shared.add(BAL + n);
+    if (!externalIps.isEmpty()) shared.add(EXT_BAL + n);
+    if (svc.nodePort() != 0) shared.add(NP_BAL + n);
+    for (int k = 0; k < 2; k++) {
+      List<InetAddress> ips = k == 0 ? clusterIps : externalIps;
+      String verdict = "goto " + (k == 0 ? BAL : EXT_BAL) + n;
+      for (InetAddress ip : ips) {
+        String key = IpPrefix.format(ip) + port;
+        elements.add(new ServiceRules.Element(SERVICE_IPS, key, verdict));
+        for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(SERVICE_ENDPOINTS, key + " . " + i, targets[i]));
+      }
+    }
+    if (svc.nodePort() != 0) {
+      String key = proto + " . " + svc.nodePort();
+      elements.add(new ServiceRules.Element(SERVICE_NODEPORTS, key, "goto " + NP_BAL + n));
+      for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(NODEPORT_ENDPOINTS, key + " . " + i, targets[i]));
+    }
+    java.util.Set<String> hairpin = new java.util.HashSet<>();
+    for (Endpoint e : eps) {
+      String ip = IpPrefix.format(e.ip());
+      if (isLocal(e, node) && hairpin.add(ip)) elements.add(new ServiceRules.Element(HAIRPIN, ip + " . " + ip, null));
+    }
+    return new ServiceRules(svc.id(), new LinkedHashMap<>(), new LinkedHashMap<>(), elements, shared);
+  }
+
+  /**
+   * Only an endpoint on this node (or of unknown node) can be the client of its own Service here: a
+   * pod's connections are NATed by its own node, so the hairpin set holds local endpoints only.
+   */
+  static boolean isLocal(Endpoint e, NodeContext node) {
+    return e.nodeName() == null || e.nodeName().equals(node.nodeName());
+  }
+
+  /** The rules of a shared balancing chain ({@code bal-N}, {@code ext-N}, {@code np-N}). */
+  static List<String> sharedChain(String name, NodeContext node) {
+    String cidr = node.clusterCidr() == null ? null : node.clusterCidr().network().toString();
+    if (name.startsWith(BAL)) {
+      String mod = name.substring(BAL.length());
+      String dnat = "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + mod + " map @" + SERVICE_ENDPOINTS;
+      return cidr == null ? List.of(dnat) : List.of("ip saddr != " + cidr + " jump " + MARK_MASQ, dnat);
+    }
+    if (name.startsWith(EXT_BAL))
+      return List.of("jump " + MARK_MASQ, "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + name.substring(EXT_BAL.length()) + " map @" + SERVICE_ENDPOINTS);
+    if (name.startsWith(NP_BAL))
+      return List.of("jump " + MARK_MASQ, "dnat ip to meta l4proto . th dport . numgen random mod " + name.substring(NP_BAL.length()) + " map @" + NODEPORT_ENDPOINTS);
+    throw new IllegalArgumentException(name);
   }
 
   /**

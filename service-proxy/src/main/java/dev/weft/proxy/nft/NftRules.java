@@ -22,22 +22,41 @@ import java.util.Objects;
 public final class NftRules {
   private NftRules() {}
 
-  /** What one service port was rendered from, and its rules. */
-  public record Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules) {}
+  /** What one service port was rendered from, its rules and their {@link ServiceRules#digest}. */
+  public record Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules, long digest) {
+    Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules) {
+      this(service, endpoints, rules, rules.digest());
+    }
+  }
 
-  /** What is in the kernel after a successful sync. */
-  /** @param hairpin hairpin element key → number of service ports whose endpoints need it */
-  public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin) {
+  /**
+   * What is in the kernel after a successful sync.
+   *
+   * @param hairpin hairpin element key → number of service ports whose endpoints need it
+   * @param sharedMax the shared balancing chains go up to this endpoint count
+   * @param digest the fixed part's digest plus every service port's (mod 2^64): what the table holds
+   * @param sync the sync-state element written with it (digest, canary handle, handle counter)
+   */
+  public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin, int sharedMax,
+      NftScript.SyncState sync) {
     public State {
       entries = Collections.unmodifiableMap(entries);
       hairpin = Collections.unmodifiableMap(hairpin);
     }
+
+    public long digest() {
+      return sync.digest();
+    }
+
+    /** The same content, known to be held by the kernel under {@code kernel}'s handles. */
+    State adopt(NftScript.SyncState kernel) {
+      return new State(node, entries, hairpin, sharedMax, kernel);
+    }
   }
 
-  /** A transaction to apply and the state it leads to. */
+  /** A transaction to apply ({@link NftScript.Script#NOTHING} when nothing differs) and the state it leads to. */
   public record Plan(NftScript.Script script, State next, boolean full) {}
 
-  /** The whole table. */
   /**
    * The model's endpoints by hash: ServicePortName compares by building strings, so TreeMap lookups
    * at 10 000 services cost more than the whole update.
@@ -46,53 +65,89 @@ public final class NftRules {
     return new HashMap<>(model.endpoints());
   }
 
+  /** Shared balancing chains are written for endpoint counts 1..16 at least (then powers of two). */
+  static final int MIN_SHARED = 16;
+
+  /** The endpoint count N of the shared chains these rules jump to (0 for none). */
+  static int maxEndpoints(ServiceRules r) {
+    int n = 0;
+    for (String c : r.shared()) n = Math.max(n, Integer.parseInt(c, c.indexOf('-') + 1, c.length(), 10));
+    return n;
+  }
+
+  /** The whole table. */
   public static Plan full(ProxyModel model, NodeContext node) {
     Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
     Map<ServicePortName, Entry> entries = HashMap.newHashMap(model.services().size());
     Map<String, Integer> hairpin = new HashMap<>();
     List<ServiceRules> rendered = new ArrayList<>(model.services().size());
+    long digest = NftScript.skeletonDigest(node);
+    int maxN = 0;
     for (ServicePort svc : model.services().values()) {
       List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
-      ServiceRules r = NftRenderer.render(svc, eps, node);
-      entries.put(svc.id(), new Entry(svc, eps, r));
-      rendered.add(r);
-      for (ServiceRules.Element e : r.elements()) if (e.set().equals(NftRenderer.HAIRPIN)) hairpin.merge(e.key(), 1, Integer::sum);
+      Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
+      entries.put(svc.id(), e);
+      rendered.add(e.rules());
+      digest += e.digest();
+      for (ServiceRules.Element el : e.rules().elements()) if (el.set().equals(NftRenderer.HAIRPIN)) hairpin.merge(el.key(), 1, Integer::sum);
+      maxN = Math.max(maxN, maxEndpoints(e.rules()));
     }
-    return new Plan(NftScript.full(node, rendered), new State(node, entries, hairpin), true);
+    int sharedMax = Math.max(MIN_SHARED, Integer.highestOneBit(Math.max(1, maxN - 1)) << 1);
+    digest += ServiceRules.mix(sharedMax);
+    NftScript.Script script = NftScript.full(node, rendered, sharedMax, digest);
+    return new Plan(script, new State(node, entries, hairpin, sharedMax, new NftScript.SyncState(digest, script.allocations(), script.allocations())), true);
   }
 
   /**
-   * Only the service ports whose definition or endpoints differ from {@code previous}; a full plan
-   * when there is no previous state, the node changed (its CIDRs are in the fixed rules) or the
-   * canary rule's handle is unknown.
+   * Only the service ports whose definition or endpoints differ from {@code previous} (nothing at
+   * all when none does); a full plan when there is no previous state or the node changed (its
+   * CIDRs are in the fixed rules).
    */
-  public static Plan update(State previous, ProxyModel model, NodeContext node, long canaryHandle) {
-    if (previous == null || !previous.node().equals(node) || canaryHandle <= 0) return full(model, node);
+  public static Plan update(State previous, ProxyModel model, NodeContext node) {
+    if (previous == null || !previous.node().equals(node)) return full(model, node);
     Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
-    Map<ServicePortName, Entry> next = new HashMap<>(previous.entries());
+    Map<ServicePortName, Entry> changedEntries = new HashMap<>();
     Map<ServicePortName, ServiceRules> before = new LinkedHashMap<>(), after = new LinkedHashMap<>();
     List<ServicePortName> changed = new ArrayList<>();
-    java.util.Set<ServicePortName> present = java.util.HashSet.newHashSet(model.services().size());
+    long digest = previous.digest();
+    int present = 0;
     for (ServicePort svc : model.services().values()) {
-      present.add(svc.id());
       List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
       Entry old = previous.entries().get(svc.id());
+      if (old != null) present++;
       if (old != null && old.service().equals(svc) && old.endpoints().equals(eps)) continue;
-      ServiceRules r = NftRenderer.render(svc, eps, node);
-      next.put(svc.id(), new Entry(svc, eps, r));
+      Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
+      if (maxEndpoints(e.rules()) > previous.sharedMax()) return full(model, node); // its shared chains are not there
+      changedEntries.put(svc.id(), e);
       changed.add(svc.id());
-      if (old != null) before.put(svc.id(), old.rules());
-      after.put(svc.id(), r);
+      after.put(svc.id(), e.rules());
+      digest += e.digest();
+      if (old != null) {
+        before.put(svc.id(), old.rules());
+        digest -= old.digest();
+      }
     }
-    for (var e : previous.entries().entrySet()) {
-      if (present.contains(e.getKey())) continue;
-      next.remove(e.getKey());
-      changed.add(e.getKey());
-      before.put(e.getKey(), e.getValue().rules());
+    List<ServicePortName> removed = new ArrayList<>();
+    if (present < previous.entries().size()) {
+      java.util.Set<ServicePortName> ids = model.services().keySet().size() > 64 ? new java.util.HashSet<>(model.services().keySet()) : model.services().keySet();
+      for (var e : previous.entries().entrySet()) {
+        if (ids.contains(e.getKey())) continue;
+        removed.add(e.getKey());
+        changed.add(e.getKey());
+        before.put(e.getKey(), e.getValue().rules());
+        digest -= e.getValue().digest();
+      }
     }
+    if (changed.isEmpty()) return new Plan(NftScript.Script.NOTHING, previous, false);
     Map<String, Integer> hairpin = new HashMap<>(previous.hairpin());
-    NftScript.Script script = NftScript.update(before, after, changed, hairpin, canaryHandle);
-    return new Plan(script, new State(node, next, hairpin), false);
+    NftScript.Script script = NftScript.update(before, after, changed, hairpin, previous.sync(), digest);
+    if (script == NftScript.Script.NOTHING) digest = previous.digest(); // re-rendered equal (e.g. a change the rules ignore)
+    Map<ServicePortName, Entry> next = new HashMap<>(previous.entries());
+    next.putAll(changedEntries);
+    for (ServicePortName id : removed) next.remove(id);
+    NftScript.SyncState sync = script == NftScript.Script.NOTHING ? previous.sync()
+        : new NftScript.SyncState(digest, previous.sync().next() + 1, previous.sync().next() + 1 + script.allocations());
+    return new Plan(script, new State(node, next, hairpin, previous.sharedMax(), sync), false);
   }
 
   /**

@@ -29,6 +29,11 @@ final class NftRunner {
     if (r.exit != 0) throw new NftException(r.argv, r.err.isBlank() ? "exit status " + r.exit : firstLines(r.err, 12));
   }
 
+  /** {@code nft -c -f -}: the kernel checks the transaction and aborts it; true when it would apply. */
+  boolean check(String script) {
+    return exec(script, "nft", "-c", "-f", "-").exit == 0;
+  }
+
   Result exec(String stdin, String... cmd) {
     List<String> argv = new ArrayList<>(cmd.length + 2);
     if (netns != null) {

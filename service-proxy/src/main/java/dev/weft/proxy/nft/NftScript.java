@@ -17,67 +17,137 @@ import java.util.Objects;
  * script changes only the service ports given to it, in an order the kernel accepts in one
  * transaction: stale elements deleted, changed and removed chains flushed (dropping their
  * references), new sets, chains and rules added, new elements added, then removed chains and sets
- * deleted. Every update begins by deleting the canary rule (chain {@code sync-canary}, never
- * jumped to) by its handle and adding it again: if someone flushed or deleted the table the rule is
- * gone, the delete fails, the transaction is refused as a whole, and the backend falls back to a
- * full script. (A canary element would not do: {@code nft flush table} keeps set elements; and
- * {@code replace rule} would make nft read every rule of the table first, seconds at 10 000
- * services, where a delete by handle reads nothing.) The re-added rule's handle is predictable:
- * the kernel numbers a table's chains, sets and rules from one counter, the canary is the first
- * allocation of an update and the last of a full script.
+ * deleted. A common service port is only elements (see {@link NftRenderer}), so its update is
+ * element deletes and adds: nft reads nothing from the kernel for them and the kernel validates
+ * only what the transaction touches.
+ *
+ * <p>Every update begins by deleting the canary rule (chain {@code sync-canary}, never jumped to)
+ * by its handle and adding it again: if someone flushed or deleted the table the rule is gone, the
+ * delete fails, the transaction is refused as a whole, and the backend falls back to a full
+ * script. (A canary element would not do: {@code nft flush table} keeps set elements; and reading
+ * or echoing a rule makes nft 1.0 fetch every set element of the table, ~1 s at 10 000 services,
+ * where a delete by handle reads nothing.) Handles are predicted, never read: the kernel numbers a
+ * table's chains, sets and rules from one counter starting at 1 in a new table; nft sends a table
+ * block's chains, then its sets, then the rules, so the canary rule (last chain) takes the last
+ * handle of a full script, and the first handle of an update.
+ *
+ * <p>The single element of the set {@code sync-state} records what the table holds: the digest of
+ * everything written (the sum of the service ports' digests and the fixed part's), the canary's
+ * handle and the table's handle counter. Every transaction rewrites it. A restarted or
+ * re-verifying backend reads it ({@code nft list set}: reads only that set) and checks the canary
+ * with {@code nft -c} (a transaction the kernel checks and aborts): when both agree with what it
+ * would write, it writes nothing.
  */
 public final class NftScript {
   public static final String FAMILY = "ip", TABLE = "weft_proxy";
   static final String T = FAMILY + " " + TABLE;
   static final String CANARY = "sync-canary";
   static final String CANARY_RULE = "counter";
+  static final String SYNC_STATE = "sync-state";
+  /** Changes whenever the layout changes: a table of another layout is never adopted. */
+  static final String LAYOUT = "weft-nft-2";
   static final int MASQ_MARK = 0x4000;
 
-  /** Script text with the numbers a {@link dev.weft.proxy.SyncResult} reports. */
-  /** @param allocations kernel handles the transaction allocates after the canary rule (new chains, sets, rules) */
+  /**
+   * Script text with the numbers a {@link dev.weft.proxy.SyncResult} reports.
+   *
+   * @param allocations kernel handles the transaction allocates after the canary rule (new chains, sets, rules)
+   */
   public record Script(String text, int services, int rules, int elements, int allocations) {
     /** Rules plus elements. */
     public int written() {
       return rules + elements;
     }
+
+    static final Script NOTHING = new Script("", 0, 0, 0, 0);
+  }
+
+  /**
+   * What the {@code sync-state} element says.
+   *
+   * @param digest of the table's content (see {@link NftRules.State#digest})
+   * @param canary handle of the canary rule
+   * @param next the table's last allocated handle
+   */
+  public record SyncState(long digest, long canary, long next) {
+    String comment() {
+      return LAYOUT + " digest=" + Long.toHexString(digest) + " canary=" + canary + " next=" + next;
+    }
+
+    /** Parses {@code nft list set} output; null when absent or of another layout. */
+    static SyncState parse(String listing) {
+      int at = listing.indexOf("comment \"" + LAYOUT + " digest=");
+      if (at < 0) return null;
+      int end = listing.indexOf('"', at + 9);
+      if (end < 0) return null;
+      String[] w = listing.substring(at + 9, end).split(" ");
+      try {
+        if (w.length != 4 || !w[0].equals(LAYOUT)) return null;
+        return new SyncState(Long.parseUnsignedLong(w[1].substring(7), 16), Long.parseLong(w[2].substring(7)), Long.parseLong(w[3].substring(5)));
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
   }
 
   private NftScript() {}
 
-  /** The table's fixed part: maps and sets, base chains and their rules (inside a table block). */
-  static void skeleton(StringBuilder s, NodeContext node) {
+  /** Handles allocated by {@link #skeleton} (chains, sets and maps, rules). */
+  static int skeletonAllocations(NodeContext node) {
+    StringBuilder s = new StringBuilder();
+    return skeleton(s, node);
+  }
+
+  /** Digest of the fixed part for this node (a different node or layout means a different table). */
+  static long skeletonDigest(NodeContext node) {
+    StringBuilder s = new StringBuilder(4096);
+    skeleton(s, node);
+    s.append(node.clusterCidr()).append(LAYOUT);
+    return ServiceRules.mix(ServiceRules.fnv(0xcbf29ce484222325L, s.toString()));
+  }
+
+  /**
+   * The table's fixed part: maps and sets, base chains and their rules (inside a table block).
+   * Returns the handles it allocates.
+   */
+  static int skeleton(StringBuilder s, NodeContext node) {
     String notPods = node.podCidr() == null ? "" : "ip saddr != " + node.podCidr().network() + " ";
+    int a = 0;
     s.append("\tcomment \"weft service proxy: Services as NAT (nftables backend)\"\n");
-    map(s, NftRenderer.SERVICE_IPS, "ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
-    map(s, NftRenderer.SERVICE_NODEPORTS, "inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
-    map(s, NftRenderer.NO_ENDPOINT_SERVICES, "ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
-    map(s, NftRenderer.NO_ENDPOINT_NODEPORTS, "inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
-    map(s, NftRenderer.NO_LOCAL_IPS, "ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
-    map(s, NftRenderer.NO_LOCAL_NODEPORTS, "inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
-    map(s, NftRenderer.HAIRPIN, "ipv4_addr . ipv4_addr", "endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
-    chain(s, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
+    a += map(s, NftRenderer.SERVICE_IPS, "type ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
+    a += map(s, NftRenderer.SERVICE_NODEPORTS, "type inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
+    a += map(s, NftRenderer.SERVICE_ENDPOINTS, "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "address . proto . port . index: endpoint");
+    a += map(s, NftRenderer.NODEPORT_ENDPOINTS, "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "proto . NodePort . index: endpoint");
+    a += map(s, NftRenderer.NO_ENDPOINT_SERVICES, "type ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
+    a += map(s, NftRenderer.NO_ENDPOINT_NODEPORTS, "type inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
+    a += map(s, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
+    a += map(s, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
+    a += map(s, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
+    a += map(s, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
+    a += chain(s, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS,
         "ct state new " + notPods + "ip daddr . meta l4proto . th dport @" + NftRenderer.NO_LOCAL_IPS + " drop",
         "ct state new " + notPods + "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @" + NftRenderer.NO_LOCAL_NODEPORTS + " drop");
-    chain(s, "filter-output", "type filter hook output priority -110; policy accept;", "the node's own new connections to services without usable endpoints",
+    a += chain(s, "filter-output", "type filter hook output priority -110; policy accept;", "the node's own new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS);
-    chain(s, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
-    chain(s, "nat-output", "type nat hook output priority -100; policy accept;", null, "jump services");
-    chain(s, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null,
+    a += chain(s, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
+    a += chain(s, "nat-output", "type nat hook output priority -100; policy accept;", null, "jump services");
+    a += chain(s, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null,
         "ct status dnat ip saddr . ip daddr @" + NftRenderer.HAIRPIN + " masquerade fully-random comment \"hairpin\"",
         "jump masquerading");
-    chain(s, "services", null, "dispatch: service addresses, then NodePorts on local addresses",
+    a += chain(s, "services", null, "dispatch: service addresses, then NodePorts on local addresses (one vmap lookup, then one map lookup: O(1))",
         "ip daddr . meta l4proto . th dport vmap @" + NftRenderer.SERVICE_IPS,
         "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.SERVICE_NODEPORTS);
-    chain(s, "masquerading", null, "masquerade what was marked",
+    a += chain(s, "masquerading", null, "masquerade what was marked",
         "meta mark & " + hex(MASQ_MARK) + " == 0 return",
         "meta mark set meta mark ^ " + hex(MASQ_MARK),
         "masquerade fully-random");
-    chain(s, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
-    chain(s, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
+    a += chain(s, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
+    a += chain(s, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
         "meta l4proto tcp reject with tcp reset", "reject");
+    return a;
   }
 
   /** The rules and elements of the fixed part (for counting). */
@@ -87,48 +157,91 @@ public final class NftScript {
     return "0x" + Integer.toHexString(v);
   }
 
-  private static void map(StringBuilder s, String name, String type, String comment) {
-    s.append("\t").append(type.contains(": verdict") ? "map " : "set ").append(name).append(" { type ").append(type)
+  private static int map(StringBuilder s, String name, String type, String comment) {
+    s.append("\t").append(type.contains(" : ") ? "map " : "set ").append(name).append(" { ").append(type)
         .append("; comment \"").append(comment).append("\"; }\n");
+    return 1;
   }
 
-  private static void chain(StringBuilder s, String name, String hook, String comment, String... rules) {
+  private static int chain(StringBuilder s, String name, String hook, String comment, String... rules) {
     s.append("\tchain ").append(name).append(" {\n");
     if (hook != null) s.append("\t\t").append(hook).append('\n');
     if (comment != null) s.append("\t\tcomment \"").append(comment).append("\"\n");
     for (String r : rules) s.append("\t\t").append(r).append('\n');
     s.append("\t}\n");
+    return 1 + rules.length;
   }
 
-  /** The whole table for these service ports, replacing whatever is there. */
-  public static Script full(NodeContext node, Collection<ServiceRules> services) {
+  /**
+   * The shared balancing chains of a table: {@code bal-N}, {@code ext-N}, {@code np-N} for every N
+   * up to {@code max}. They are all written by the full script, never by an update: nft 1.0.6
+   * refuses a new rule that refers to a {@code typeof … : ip daddr . th dport} map it has to read
+   * back from the kernel ("conflicting protocols specified: ip vs. th"), while adding elements to it
+   * works. A service port with more endpoints than {@code max} makes the next sync a full one.
+   */
+  static List<String> sharedChains(int max) {
+    List<String> r = new ArrayList<>(3 * max);
+    for (String kind : List.of(NftRenderer.BAL, NftRenderer.EXT_BAL, NftRenderer.NP_BAL))
+      for (int n = 1; n <= max; n++) r.add(kind + n);
+    return r;
+  }
+
+  /** Order in which the shared maps and sets get their elements (fixed: golden files, diffs). */
+  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SERVICE_ENDPOINTS, NftRenderer.NODEPORT_ENDPOINTS,
+      NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS, NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS,
+      NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
+
+  /**
+   * The whole table for these service ports, replacing whatever is there; {@code digest} goes into
+   * the sync state with the canary's (predicted) handle.
+   */
+  public static Script full(NodeContext node, Collection<ServiceRules> services, int sharedMax, long digest) {
     int size = 4096;
-    for (ServiceRules r : services) size += 160 * (r.ruleCount() + r.elements().size() + r.chains().size());
+    for (ServiceRules r : services) size += 48 * (r.ruleCount() + r.chains().size()) + 56 * r.elements().size();
     StringBuilder s = new StringBuilder(size);
     s.append("add table ").append(T).append('\n');
     s.append("delete table ").append(T).append('\n');
     s.append("table ").append(T).append(" {\n");
-    skeleton(s, node);
+    int allocations = skeleton(s, node);
     int rules = SKELETON_RULES, written = 0;
+    for (String c : sharedChains(sharedMax)) {
+      List<String> body = NftRenderer.sharedChain(c, node);
+      chainBody(s, c, body);
+      rules += body.size();
+      allocations += 1 + body.size();
+    }
     for (ServiceRules r : services) {
       if (r.isEmpty()) continue;
       written++;
       sets(s, r.sets());
+      allocations += r.sets().size();
       for (var c : r.chains().entrySet()) {
         chainBody(s, c.getKey(), c.getValue());
         rules += c.getValue().size();
+        allocations += 1 + c.getValue().size();
       }
     }
-    // last in the table: the canary rule gets the table's highest handle (elements take none)
-    chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
+    // last in the table: the canary rule gets the table's last handle (elements take none)
+    allocations += chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
     s.append("}\n");
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String set : ELEMENT_ORDER) bySet.put(set, new ArrayList<>());
+    java.util.Set<String> hairpin = new java.util.HashSet<>(), keys = new java.util.HashSet<>();
     for (ServiceRules r : services)
-      for (ServiceRules.Element e : r.elements())
-        if (seen.add(e.set() + ' ' + e.key())) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e); // shared (hairpin) or duplicate keys once
+      for (ServiceRules.Element e : r.elements()) {
+        // the shared hairpin pair once; a key two service ports both claim once (the kernel would refuse it)
+        boolean first = e.set().equals(NftRenderer.HAIRPIN) ? hairpin.add(e.key()) : keys.add(e.set() + ' ' + e.key());
+        if (first) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+      }
     int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
-    return new Script(s.toString(), written, rules, elements, 0);
+    syncState(s, new SyncState(digest, allocations, allocations), false);
+    return new Script(s.toString(), written, rules, elements, allocations);
+  }
+
+  /** Writes the sync-state element (deleting the old one first when {@code replace}). */
+  static void syncState(StringBuilder s, SyncState st, boolean replace) {
+    if (replace) s.append("delete element ").append(T).append(' ').append(SYNC_STATE).append(" { 1 }\n");
+    s.append("add element ").append(T).append(' ').append(SYNC_STATE).append(" { 1 comment \"").append(st.comment()).append("\" }\n");
   }
 
   private static void sets(StringBuilder s, Map<String, String> sets) {
@@ -161,13 +274,21 @@ public final class NftScript {
 
   /**
    * The transaction that turns {@code before} into {@code after} for the service ports in
-   * {@code changed} (ids present in either map; absent from {@code after} = removed).
-   * {@code hairpinCounts} (element key → service ports using it) is updated in place: the shared
-   * hairpin element is written when its first user appears and deleted when its last one goes.
+   * {@code changed} (ids present in either map; absent from {@code after} = removed), or
+   * {@link Script#NOTHING} when none of them differs. {@code hairpinCounts} (hairpin element key →
+   * service ports using it) is updated in place: the shared hairpin element is written when its
+   * first user appears and deleted when its last one goes (decided on the net change, so a
+   * transaction never adds and deletes the same element). The shared balancing chains the service
+   * ports jump to must exist ({@link #sharedChains}).
+   *
+   * @param prev the sync state the kernel holds (its canary handle and handle counter)
+   * @param digest the digest of the table after this transaction
    */
-  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts, long canaryHandle) {
+  public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts,
+      SyncState prev, long digest) {
     Map<String, List<ServiceRules.Element>> deleteEls = new LinkedHashMap<>(), addEls = new LinkedHashMap<>();
     List<String> flush = new ArrayList<>(), deleteChains = new ArrayList<>(), deleteSets = new ArrayList<>(), deleteSetsFirst = new ArrayList<>();
+    Map<String, Integer> hairpinBefore = new LinkedHashMap<>();
     StringBuilder block = new StringBuilder();
     int rules = 0, services = 0, allocations = 0;
     for (Object id : changed) {
@@ -179,23 +300,25 @@ public final class NftScript {
       var oldSets = old == null ? Map.<String, String>of() : old.sets();
       var newSets = neu == null ? Map.<String, String>of() : neu.sets();
       boolean setsChanged = !oldSets.equals(newSets);
-      // elements
-      Map<String, ServiceRules.Element> oldEls = new HashMap<>(), newEls = new HashMap<>();
-      if (old != null) for (ServiceRules.Element e : old.elements()) oldEls.put(e.set() + ' ' + e.key(), e);
-      if (neu != null) for (ServiceRules.Element e : neu.elements()) newEls.put(e.set() + ' ' + e.key(), e);
-      if (old != null)
-        for (ServiceRules.Element e : old.elements()) {
-          if (e.equals(newEls.get(e.set() + ' ' + e.key()))) continue;
-          if (e.set().equals(NftRenderer.HAIRPIN) && hairpinCounts.merge(e.key(), -1, Integer::sum) > 0) continue;
-          if (e.set().equals(NftRenderer.HAIRPIN)) hairpinCounts.remove(e.key());
+      // elements: by key, a changed value is a delete and an add; shared hairpin pairs counted
+      List<ServiceRules.Element> oldList = old == null ? List.of() : old.elements(), newList = neu == null ? List.of() : neu.elements();
+      Map<String, ServiceRules.Element> oldEls = HashMap.newHashMap(oldList.size()), newEls = HashMap.newHashMap(newList.size());
+      for (ServiceRules.Element e : oldList) if (!e.set().equals(NftRenderer.HAIRPIN)) oldEls.put(e.set() + ' ' + e.key(), e);
+      for (ServiceRules.Element e : newList) if (!e.set().equals(NftRenderer.HAIRPIN)) newEls.put(e.set() + ' ' + e.key(), e);
+      for (ServiceRules.Element e : oldList) {
+        if (e.set().equals(NftRenderer.HAIRPIN)) {
+          count(hairpinCounts, hairpinBefore, e.key(), -1);
+        } else if (!e.equals(newEls.get(e.set() + ' ' + e.key()))) {
           deleteEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
         }
-      if (neu != null)
-        for (ServiceRules.Element e : neu.elements()) {
-          if (e.equals(oldEls.get(e.set() + ' ' + e.key()))) continue;
-          if (e.set().equals(NftRenderer.HAIRPIN) && hairpinCounts.merge(e.key(), 1, Integer::sum) > 1) continue;
+      }
+      for (ServiceRules.Element e : newList) {
+        if (e.set().equals(NftRenderer.HAIRPIN)) {
+          count(hairpinCounts, hairpinBefore, e.key(), 1);
+        } else if (!e.equals(oldEls.get(e.set() + ' ' + e.key()))) {
           addEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
         }
+      }
       // chains: a changed set declaration means every chain of the port is rewritten (they refer to it)
       for (var c : oldChains.entrySet()) {
         List<String> now = newChains.get(c.getKey());
@@ -222,8 +345,14 @@ public final class NftScript {
         }
       }
     }
+    if (services == 0) return Script.NOTHING;
+    for (var e : hairpinBefore.entrySet()) {
+      int now = hairpinCounts.getOrDefault(e.getKey(), 0);
+      if (e.getValue() == 0 && now > 0) addEls.computeIfAbsent(NftRenderer.HAIRPIN, k -> new ArrayList<>()).add(new ServiceRules.Element(NftRenderer.HAIRPIN, e.getKey(), null));
+      else if (e.getValue() > 0 && now == 0) deleteEls.computeIfAbsent(NftRenderer.HAIRPIN, k -> new ArrayList<>()).add(new ServiceRules.Element(NftRenderer.HAIRPIN, e.getKey(), null));
+    }
     StringBuilder s = new StringBuilder(block.length() + 1024);
-    s.append("delete rule ").append(T).append(' ').append(CANARY).append(" handle ").append(canaryHandle).append('\n');
+    s.append("delete rule ").append(T).append(' ').append(CANARY).append(" handle ").append(prev.canary()).append('\n');
     s.append("add rule ").append(T).append(' ').append(CANARY).append(' ').append(CANARY_RULE).append('\n');
     int elements = elements(s, "delete", deleteEls, false);
     for (String c : flush) s.append("flush chain ").append(T).append(' ').append(c).append('\n');
@@ -232,7 +361,18 @@ public final class NftScript {
     elements += elements(s, "add", addEls, true);
     for (String c : deleteChains) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSets) s.append("delete set ").append(T).append(' ').append(set).append('\n');
+    SyncState next = new SyncState(digest, prev.next() + 1, prev.next() + 1 + allocations);
+    syncState(s, next, true);
     return new Script(s.toString(), services, rules, elements, allocations);
+  }
+
+  /** Adds {@code delta} to a reference count, remembering the count before the first change. */
+  private static void count(Map<String, Integer> counts, Map<String, Integer> before, String key, int delta) {
+    Integer was = counts.get(key);
+    before.putIfAbsent(key, was == null ? 0 : was);
+    int now = (was == null ? 0 : was) + delta;
+    if (now <= 0) counts.remove(key);
+    else counts.put(key, now);
   }
 
   /** Removes the table (nothing when it is not there). */

@@ -9,6 +9,7 @@ import dev.weft.proxy.model.NodeContext;
 import dev.weft.proxy.model.Protocol;
 import dev.weft.proxy.model.ProxyModel;
 import dev.weft.proxy.model.ServicePortName;
+import dev.weft.proxy.testing.Models;
 import dev.weft.proxy.testing.ServiceTopology;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +45,7 @@ class NftScriptTest {
   @Test
   void goldenUpdate() {
     NftRules.Plan first = NftRules.full(before(), NODE);
-    NftRules.Plan update = NftRules.update(first.next(), after(), NODE, 42);
+    NftRules.Plan update = NftRules.update(first.next(), after(), NODE);
     assertFalse(update.full());
     Golden.check("update.nft", update.script().text());
     // web (endpoint added), goes (removed), comes (new), dns (endpoint removed), sticky (timeout)
@@ -53,19 +54,82 @@ class NftScriptTest {
   }
 
   @Test
-  void unchangedModelWritesOnlyTheCanary() {
+  void unchangedModelWritesNothing() {
     NftRules.Plan first = NftRules.full(before(), NODE);
-    NftRules.Plan again = NftRules.update(first.next(), before(), NODE, 42);
+    NftRules.Plan again = NftRules.update(first.next(), before(), NODE);
     assertEquals(0, again.script().services());
     assertEquals(0, again.script().written());
-    assertEquals(2, again.script().text().lines().count(), again.script().text());
+    assertEquals("", again.script().text());
+    assertSame(first.next(), again.next());
+  }
+
+  /** The digest kept by updates equals the digest of the same model written in full. */
+  @Test
+  void updateDigestEqualsFullDigest() {
+    NftRules.Plan first = NftRules.full(before(), NODE);
+    NftRules.Plan update = NftRules.update(first.next(), after(), NODE);
+    assertEquals(NftRules.full(after(), NODE).next().digest(), update.next().digest());
+    assertNotEquals(first.next().digest(), update.next().digest());
+    NftRules.Plan back = NftRules.update(update.next(), before(), NODE);
+    assertEquals(first.next().digest(), back.next().digest());
+    // handles: the canary is re-added first, then what the update allocates
+    assertEquals(first.next().sync().next() + 1, update.next().sync().canary());
+    assertEquals(update.next().sync().canary() + update.script().allocations(), update.next().sync().next());
+    assertTrue(update.script().text().contains("comment \"" + NftScript.LAYOUT + " digest=" + Long.toHexString(update.next().digest())), update.script().text());
+  }
+
+  @Test
+  void syncStateRoundTrips() {
+    NftScript.SyncState st = new NftScript.SyncState(0xfedcba9876543210L, 412, 431);
+    String listing = "table ip weft_proxy {\n\tset sync-state {\n\t\ttype mark\n\t\telements = { 0x00000001 comment \"" + st.comment() + "\" }\n\t}\n}\n";
+    assertEquals(st, NftScript.SyncState.parse(listing));
+    assertNull(NftScript.SyncState.parse("table ip weft_proxy {\n}\n"));
+    assertNull(NftScript.SyncState.parse(listing.replace(NftScript.LAYOUT, "weft-nft-1")));
+  }
+
+  /** A common service port is only elements: balancing through the shared chain of its endpoint count. */
+  @Test
+  void commonServicesAreElementsOnly() {
+    ProxyModel m = of(tcp("default/web:http", "10.96.0.10", 80).nodePort(30080).externalIp("192.168.60.20")
+        .ready("10.244.1.2", 8080, "node-1").ready("10.244.2.2", 8080, "node-2"),
+        udp("default/web:dns", "10.96.0.10", 53).ready("10.244.1.2", 53, "node-1").ready("10.244.2.2", 53, "node-2"));
+    NftRules.Plan p = NftRules.full(m, NODE);
+    String text = p.script().text();
+    for (ServiceRules r : List.of(p.next().entries().values().stream().map(NftRules.Entry::rules).toArray(ServiceRules[]::new)))
+      assertTrue(r.chains().isEmpty() && r.sets().isEmpty(), r.toString());
+    assertTrue(text.contains("10.96.0.10 . tcp . 80 : goto bal-2"), text);
+    assertTrue(text.contains("10.96.0.10 . udp . 53 : goto bal-2"), "TCP and UDP keys apart: " + text);
+    assertTrue(text.contains("10.96.0.10 . tcp . 80 . 1 : 10.244.2.2 . 8080"), text);
+    assertTrue(text.contains("10.96.0.10 . udp . 53 . 0 : 10.244.1.2 . 53"), text);
+    assertTrue(text.contains("192.168.60.20 . tcp . 80 : goto ext-2"), text);
+    assertTrue(text.contains("tcp . 30080 : goto np-2"), text);
+    assertTrue(text.contains("tcp . 30080 . 0 : 10.244.1.2 . 8080"), text);
+    assertTrue(text.contains("hairpin-endpoints { 10.244.1.2 . 10.244.1.2 }"), "only the local endpoint is a hairpin candidate: " + text);
+    // a third endpoint: the service's elements move to bal-3 (there from the start): elements only
+    ProxyModel m2 = of(tcp("default/web:http", "10.96.0.10", 80).nodePort(30080).externalIp("192.168.60.20")
+        .ready("10.244.1.2", 8080, "node-1").ready("10.244.2.2", 8080, "node-2").ready("10.244.2.3", 8080, "node-2"),
+        udp("default/web:dns", "10.96.0.10", 53).ready("10.244.1.2", 53, "node-1").ready("10.244.2.2", 53, "node-2"));
+    assertTrue(text.contains("chain bal-3 {") && text.contains("chain ext-16 {") && text.contains("chain np-16 {"), text);
+    NftRules.Plan u = NftRules.update(p.next(), m2, NODE);
+    String ut = u.script().text();
+    assertFalse(u.full());
+    assertFalse(ut.contains("chain") || ut.contains("flush") || ut.contains("table ip weft_proxy {"), "elements only: " + ut);
+    assertTrue(ut.contains("10.96.0.10 . tcp . 80 : goto bal-3") && ut.contains("10.96.0.10 . tcp . 80 . 2 : 10.244.2.3 . 8080"), ut);
+    assertEquals(0, u.script().allocations());
+    // more endpoints than the shared chains cover: a full sync with more of them
+    Models.Svc big = tcp("default/big:", "10.96.0.99", 80);
+    for (int i = 0; i < 17; i++) big.ready("10.244.3." + (i + 1), 80, "node-2");
+    NftRules.Plan f = NftRules.update(p.next(), of(big), NODE);
+    assertTrue(f.full());
+    assertEquals(32, f.next().sharedMax());
+    assertTrue(f.script().text().contains("chain bal-17 {"));
   }
 
   @Test
   void nodeChangeMeansFull() {
     NftRules.Plan first = NftRules.full(before(), NODE);
     NodeContext other = new NodeContext("node-1", NODE.nodeIps(), NODE.clusterCidr(), IpPrefix.parse("10.244.9.0/24"));
-    assertTrue(NftRules.update(first.next(), before(), other, 42).full());
+    assertTrue(NftRules.update(first.next(), before(), other).full());
   }
 
   @Test
