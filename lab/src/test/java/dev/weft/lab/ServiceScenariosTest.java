@@ -38,6 +38,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -54,8 +55,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code etcdctl watch}, {@code nft}/{@code iptables-save} in the node namespaces as independent observers.
  *
  * <p>Pods: web-1, web-4 on node-1, web-2 on node-2, web-3 on node-3 ({@code app=web}, and {@code id=<name>});
- * clients cl-1/2/3, one per node ({@code role=client}: never an endpoint); loc-1 on node-1 ({@code app=loc}, the
- * Local policy service's only endpoint); u-1 on node-2 and u-2 on node-3 ({@code app=udp}); s-1 on node-1 and s-2
+ * clients cl-1/2/3, one per node ({@code role=client}: never an endpoint); loc-1 on node-1 and loc-3 on node-3
+ * ({@code app=loc}: the Local policy service has no endpoint on node-2); u-1 on node-2 and u-2 on node-3 ({@code app=udp}); s-1 on node-1 and s-2
  * on node-2 ({@code app=scale}, more added under load). Needs {@code make build}.
  */
 @RootTest
@@ -160,7 +161,7 @@ class ServiceScenariosTest {
       """.formatted(NP_WEB, EXTERNAL_IP, NP_LB, HC_LOC, NP_LOC, NP_EMPTY);
 
   /** Ready endpoints each service's slice must show before the scenarios start (per port). */
-  private static final Map<String, Integer> READY = Map.of("web", 4, "web-np", 4, "web-lb", 4, "hairpin", 1, "sticky", 4, "loc", 1,
+  private static final Map<String, Integer> READY = Map.of("web", 4, "web-np", 4, "web-lb", 4, "hairpin", 1, "sticky", 4, "loc", 2,
       "itl", 4, "empty", 0, "udp", 2, "scale", 2);
 
   /** The backend of the current invocation (field injection: PER_CLASS allows no constructor injection). */
@@ -200,7 +201,7 @@ class ServiceScenariosTest {
     long t1 = LabProbes.nowMillis();
     for (String[] p : new String[][] {{"web-1", "node-1", "app=web"}, {"web-2", "node-2", "app=web"}, {"web-3", "node-3", "app=web"},
         {"web-4", "node-1", "app=web"}, {"cl-1", "node-1", "role=client"}, {"cl-2", "node-2", "role=client"}, {"cl-3", "node-3", "role=client"},
-        {"loc-1", "node-1", "app=loc"}, {"u-1", "node-2", "app=udp"}, {"u-2", "node-3", "app=udp"}, {"s-1", "node-1", "app=scale"},
+        {"loc-1", "node-1", "app=loc"}, {"loc-3", "node-3", "app=loc"}, {"u-1", "node-2", "app=udp"}, {"u-2", "node-3", "app=udp"}, {"s-1", "node-1", "app=scale"},
         {"s-2", "node-2", "app=scale"}})
       pods.put(p[0], lab.addPod(p[0], p[1], List.of(p[2], "id=" + p[0])));
     long t2 = LabProbes.nowMillis();
@@ -224,7 +225,7 @@ class ServiceScenariosTest {
     for (String c : List.of("cl-1", "cl-2", "cl-3"))
       awaitTrue(Duration.ofSeconds(10), c + " reaches service web", () -> ServiceProbes.http(ns(c), clusterIps.get("web"), 80, 300).answered());
     measured.put("lab up (3 nodes, --proxy " + proxy + ")", (t1 - t0) + " ms");
-    measured.put("12 pod adds", (t2 - t1) + " ms");
+    measured.put("13 pod adds", (t2 - t1) + " ms");
     measured.put("apply 10 services -> slices ready", (t3 - t2) + " ms");
     measured.put("slices ready -> rules on every node", (LabProbes.nowMillis() - t3) + " ms");
   }
@@ -250,10 +251,30 @@ class ServiceScenariosTest {
     }
   };
 
+  /** Failures name the backend (the report lists both invocations' methods under one name). */
+  @RegisterExtension
+  final TestExecutionExceptionHandler nameTheBackend = (ctx, t) -> {
+    if (t instanceof AssertionError a && !String.valueOf(a.getMessage()).startsWith("--proxy ")) {
+      AssertionError named = new AssertionError("--proxy " + proxy + ": " + a.getMessage(), a.getCause());
+      named.setStackTrace(a.getStackTrace());
+      for (Throwable s : a.getSuppressed()) named.addSuppressed(s);
+      throw named;
+    }
+    throw t;
+  };
+
   @AfterParameterizedClassInvocation
   void down() {
-    System.out.println("ServiceScenariosTest --proxy " + proxy + " measurements (lab " + (lab == null ? "-" : lab.name()) + "):");
-    measured.forEach((k, v) -> System.out.println("  " + k + ": " + v));
+    StringBuilder m = new StringBuilder("ServiceScenariosTest --proxy " + proxy + " measurements (lab " + (lab == null ? "-" : lab.name()) + "):\n");
+    measured.forEach((k, v) -> m.append("  ").append(k).append(": ").append(v).append('\n'));
+    System.out.print(m);
+    try {
+      Path f = Path.of("target", "service-scenarios", "measurements-" + proxy + ".txt");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, m);
+    } catch (java.io.IOException e) {
+      System.err.println("measurements: " + e);
+    }
     if (lab == null) return;
     keepLogs();
     try {
@@ -394,29 +415,32 @@ class ServiceScenariosTest {
   @Test
   @Order(6)
   void externalTrafficPolicyLocalKeepsTheSourceAndUsesLocalEndpointsOnly() {
-    // node-1 has loc-1: answered, with ext's own address as the source
-    List<Reply> rs = ServiceProbes.http(paths.extNs(), NODE_IPS.get(0), NP_LOC, 10, T);
-    assertAllAnswered("ext -> node-1:" + NP_LOC + " (loc, eTP Local)", rs);
-    for (Reply r : rs) {
-      assertEquals("loc-1", r.pod());
-      assertEquals(EXT_IP, r.clientIp(), "externalTrafficPolicy Local keeps the client address: " + r);
+    // node-1 has loc-1, node-3 has loc-3: each answers with its own endpoint only, seeing ext's own address
+    for (int i : new int[] {0, 2}) {
+      String node = NODE_IPS.get(i), local = i == 0 ? "loc-1" : "loc-3";
+      List<Reply> rs = ServiceProbes.http(paths.extNs(), node, NP_LOC, 12, T);
+      assertAllAnswered("ext -> " + node + ":" + NP_LOC + " (loc, eTP Local)", rs);
+      for (Reply r : rs) {
+        assertEquals(local, r.pod(), "externalTrafficPolicy Local via " + node + " uses only that node's endpoint: " + r);
+        assertEquals(EXT_IP, r.clientIp(), "externalTrafficPolicy Local keeps the client address: " + r);
+      }
     }
-    // node-2 and node-3 have no local endpoint: dropped (no answer, no reset)
-    for (String node : NODE_IPS.subList(1, 3)) {
-      Reply r = ServiceProbes.http(paths.extNs(), node, NP_LOC, 700);
-      assertEquals(Outcome.TIMEOUT, r.outcome(), "ext -> " + node + ":" + NP_LOC + " (no local endpoint) is dropped: " + r);
-    }
+    // node-2 has no local endpoint: dropped (no answer, no reset), though the service has endpoints elsewhere
+    Reply r2 = ServiceProbes.http(paths.extNs(), NODE_IPS.get(1), NP_LOC, 700);
+    assertEquals(Outcome.TIMEOUT, r2.outcome(), "ext -> " + NODE_IPS.get(1) + ":" + NP_LOC + " (no local endpoint) is dropped: " + r2);
     // healthCheckNodePort: 200 where there is a local endpoint, 503 elsewhere
     for (int i = 0; i < 3; i++) {
+      boolean has = i != 1;
       ServiceProbes.Http h = ServiceProbes.get(paths.extNs(), NODE_IPS.get(i), HC_LOC, "/healthz", T);
-      assertEquals(i == 0 ? 200 : 503, h.code(), "healthCheckNodePort on " + NODE_IPS.get(i) + ": " + h);
-      assertTrue(h.body().contains("\"localEndpoints\":" + (i == 0 ? 1 : 0)), h.body());
+      assertEquals(has ? 200 : 503, h.code(), "healthCheckNodePort " + HC_LOC + " on " + NODE_IPS.get(i) + ": " + h);
+      assertTrue(h.body().contains("\"localEndpoints\":" + (has ? 1 : 0)), h.body());
     }
-    // the ingress IP: the lab routes it to the node with the endpoint; the source is kept there too
+    // the ingress IP: the lab routes it to the first node with an endpoint; the source is kept there too
     String lbIp = ingressIps.get("loc");
     awaitTrue(Duration.ofSeconds(10), "ext routes " + lbIp + " via node-1", () -> extRoute(lbIp).contains("via " + NODE_IPS.get(0)));
     for (Reply r : ServiceProbes.http(paths.extNs(), lbIp, 80, 5, T)) {
       assertEquals(Outcome.ANSWERED, r.outcome(), "ext -> loc ingress " + lbIp + ": " + r);
+      assertEquals("loc-1", r.pod(), "ingress IP routed to node-1 with eTP Local: node-1's endpoint: " + r);
       assertEquals(EXT_IP, r.clientIp(), "ingress IP with eTP Local keeps the client address: " + r);
     }
   }
@@ -578,7 +602,7 @@ class ServiceScenariosTest {
               ip daddr 10.96.0.99 tcp dport 80 dnat to 10.244.0.99:80
             }
             chain output {
-              type nat hook output priority dstnat; policy accept;
+              type nat hook output priority -100; policy accept;
               ip daddr @cluster_ips tcp dport 80 dnat to 10.244.0.99:80
             }
           }
