@@ -17,9 +17,10 @@ import java.util.List;
  * @param connects new connections per topology and target (ClusterIP, direct to a pod)
  * @param pings steady request/response round trips per topology
  * @param rounds latency rounds (the topologies take turns in each), plus one warm-up round
+ * @param syncTimeoutSeconds a sync taking longer is stopped and recorded as censored (that backend and size then stop)
  */
 record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, int updateCycles, int slowUpdateCycles,
-    int slowFullReps, int connects, int pings, int rounds, boolean latency, Path out, long seed) {
+    int slowFullReps, int connects, int pings, int rounds, boolean latency, Path out, long seed, int syncTimeoutSeconds) {
 
   static final String USAGE = """
       usage: bench/run-services-bench [options]
@@ -35,6 +36,7 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
         --no-latency             sync times only
         --out DIR                where the JSON and SVG go (default bench/results)
         --seed N                 order of the topologies within latency rounds
+        --sync-timeout S         stop a sync after S seconds, record it as "> S s" (default 600)
       """;
 
   static BenchOptions parse(String[] args) {
@@ -44,6 +46,7 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
     boolean latency = true;
     Path out = Path.of("bench/results");
     long seed = 42;
+    int syncTimeout = 600;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {
@@ -74,10 +77,11 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
         case "--no-latency" -> latency = false;
         case "--out" -> out = Path.of(value(args, ++i, a));
         case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
+        case "--sync-timeout" -> syncTimeout = positive(args, ++i, a);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    return new BenchOptions(sizes, backends, fullReps, updateCycles, slowUpdateCycles, slowFullReps, connects, pings, rounds, latency, out, seed);
+    return new BenchOptions(sizes, backends, fullReps, updateCycles, slowUpdateCycles, slowFullReps, connects, pings, rounds, latency, out, seed, syncTimeout);
   }
 
   /** Whether iptables at this size gets the reduced repetitions. */

@@ -37,7 +37,7 @@ import java.util.Random;
 final class ServicesBench {
   /** One timed sync: wall clock around {@code sync()} and what the backend reported. */
   record SyncSample(String backend, int size, String kind, int rep, double wallMs, double reportedMs, boolean full,
-      int servicesWritten, int rulesWritten, String changed) {}
+      int servicesWritten, int rulesWritten, String changed, boolean timedOut) {}
 
   /** Latency samples (µs) of one topology and target: "clusterip-connect", "direct-connect", "steady". */
   record Series(String backend, int size, String target, List<Double> micros) {}
@@ -104,12 +104,20 @@ final class ServicesBench {
     List<String> order = new ArrayList<>(o.backends());
     if (index % 2 == 1) Collections.reverse(order);
     Map<String, Live> here = new LinkedHashMap<>();
-    for (String b : order) {
+    for (String b : List.copyOf(order)) {
       Topology t = o.latency() ? Topology.create(ns, abbrev(b) + size, ServiceModels.ENDPOINTS) : Topology.bare(ns, abbrev(b) + size);
       Live l = new Live(b, size, t, backend(b, t.node));
+      SyncSample s;
+      try {
+        s = timed(l.proxy(), a, b, size, "full", 0, "");
+      } catch (SyncTimeout e) {
+        log.println(e.getMessage());
+        t.close();
+        order.remove(b);
+        continue;
+      }
       if (o.latency()) live.add(l);
       here.put(b, l);
-      SyncSample s = timed(l.proxy(), a, b, size, "full", 0, "");
       if (!s.full()) throw new IllegalStateException(b + ": the first sync was not a full one");
       log.printf("%-8s %6d services: full sync %8.1f ms (%d rules+elements)%n", b, size, s.wallMs(), s.rulesWritten());
     }
@@ -121,6 +129,8 @@ final class ServicesBench {
         try {
           SyncSample s = timed(backend(b, t.node), a, b, size, "full", rep, "");
           log.printf("%-8s %6d services: full sync %8.1f ms (fresh namespace %d)%n", b, size, s.wallMs(), rep);
+        } catch (SyncTimeout e) {
+          log.println(e.getMessage());
         } finally {
           t.close();
         }
@@ -128,20 +138,29 @@ final class ServicesBench {
     }
     int maxCycles = order.stream().mapToInt(b -> o.updateCyclesFor(b, size)).max().orElse(1);
     int notPartial = 0;
+    java.util.Set<String> stopped = new java.util.HashSet<>();
     for (int c = 0; c < maxCycles; c++) {
       int k = c * 7919 + 1;
       ProxyModel changed = sh.withOneChanged(k);
       String id = sh.changedService(k).toString();
       for (int half = 0; half < 2; half++) {
         for (String b : rotate(order, c + half)) {
-          if (c >= o.updateCyclesFor(b, size)) continue;
-          SyncSample s = timed(here.get(b).proxy(), half == 0 ? changed : a, b, size, "update", 2 * c + half, id);
-          if (s.full() || s.servicesWritten() != 1) notPartial++;
+          if (c >= o.updateCyclesFor(b, size) || stopped.contains(b)) continue;
+          try {
+            SyncSample s = timed(here.get(b).proxy(), half == 0 ? changed : a, b, size, "update", 2 * c + half, id);
+            if (s.full() || s.servicesWritten() != 1) notPartial++;
+          } catch (SyncTimeout e) {
+            log.println(e.getMessage());
+            stopped.add(b);
+            Live l = here.remove(b);
+            live.remove(l);
+            l.topo().close(); // its rules are in an unknown state: no latency from it
+          }
         }
       }
     }
-    for (String b : order) {
-      List<Double> u = syncs.stream().filter(s -> s.backend().equals(b) && s.size() == size && s.kind().equals("update")).map(SyncSample::wallMs).toList();
+    for (String b : here.keySet()) {
+      List<Double> u = syncs.stream().filter(s -> s.backend().equals(b) && s.size() == size && s.kind().equals("update") && !s.timedOut()).map(SyncSample::wallMs).toList();
       Stats st = Stats.of(u);
       log.printf("%-8s %6d services: one-service update p50 %.1f ms p99 %.1f ms (n=%d)%n", b, size, st.p50(), st.p99(), st.n());
     }
@@ -149,13 +168,60 @@ final class ServicesBench {
     if (!o.latency()) for (Live l : here.values()) l.topo().close();
   }
 
+  /** A sync that did not finish within {@code --sync-timeout}: its tools were killed, the sample is censored. */
+  static final class SyncTimeout extends RuntimeException {
+    SyncTimeout(String m) {
+      super(m);
+    }
+  }
+
+  /**
+   * Times one sync on a helper thread. Past the timeout the tools the backend runs (this JVM's own
+   * child processes: nsenter, nft, iptables-restore, iptables-save) are killed by pid, a censored
+   * sample (wall = the timeout, {@code timedOut}) is recorded and SyncTimeout thrown.
+   */
   private SyncSample timed(ProxyBackend p, ProxyModel m, String b, int size, String kind, int rep, String changed) {
+    var result = new java.util.concurrent.CompletableFuture<SyncResult>();
     long t0 = System.nanoTime();
-    SyncResult r = p.sync(m, ServiceModels.NODE);
+    Thread worker = Thread.ofPlatform().name("sync " + b + " " + size).start(() -> {
+      try {
+        result.complete(p.sync(m, ServiceModels.NODE));
+      } catch (Throwable e) {
+        result.completeExceptionally(e);
+      }
+    });
+    SyncResult r;
+    try {
+      r = result.get(o.syncTimeoutSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      double wall = (System.nanoTime() - t0) / 1e6;
+      ProcessHandle.current().descendants().filter(ServicesBench::backendTool).forEach(ProcessHandle::destroyForcibly);
+      try {
+        worker.join(30_000);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      syncs.add(new SyncSample(b, size, kind, rep, wall, Double.NaN, false, 0, 0, changed, true));
+      String msg = String.format(java.util.Locale.ROOT, "%s %s sync at %d services did not finish in %d s: stopped", b, kind, size, o.syncTimeoutSeconds());
+      notes.add(msg);
+      throw new SyncTimeout(msg);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
     double wall = (System.nanoTime() - t0) / 1e6;
-    SyncSample s = new SyncSample(b, size, kind, rep, wall, r.duration().toNanos() / 1e6, r.full(), r.servicesWritten(), r.rulesWritten(), changed);
+    SyncSample s = new SyncSample(b, size, kind, rep, wall, r.duration().toNanos() / 1e6, r.full(), r.servicesWritten(), r.rulesWritten(), changed, false);
     syncs.add(s);
     return s;
+  }
+
+  private static boolean backendTool(ProcessHandle h) {
+    String cmd = h.info().command().orElse("");
+    String name = cmd.substring(cmd.lastIndexOf('/') + 1);
+    return name.startsWith("iptables") || name.startsWith("xtables") || name.equals("nft") || name.equals("nsenter");
   }
 
   private void latencyPhase() {

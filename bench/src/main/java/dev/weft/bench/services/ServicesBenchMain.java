@@ -99,7 +99,8 @@ public final class ServicesBenchMain {
     Files.writeString(json, Json.write(doc));
     String title = "weft service proxy: nftables vs iptables, 10 endpoints per service";
     String sub = stamp + " UTC · " + machine.get("nproc") + " cpus · kernel " + machine.get("kernel") + " · service-proxy "
-        + machine.get("serviceProxyLastCommit").split(" ")[0] + " · load " + loadOf(machine.get("uptimeStart")) + " → " + loadOf(uptimeEnd);
+        + machine.get("serviceProxyLastCommit").split(" ")[0]
+        + (machine.get("serviceProxyUncommittedFiles").startsWith("0") ? "" : " + uncommitted changes") + " · load " + loadOf(machine.get("uptimeStart")) + " → " + loadOf(uptimeEnd);
     Files.writeString(svg, SvgChart.render(s, o.sizes(), o.backends(), title, sub));
     System.out.println("wrote " + json + " and " + svg);
     Path png = o.out().resolve("services-" + stamp + ".png");

@@ -46,7 +46,7 @@ final class SvgChart {
     panel(b, 40, 500, "First packet: new TCP connection to the ClusterIP (µs)", false, 0, null, fp);
     panel(b, 620, 500, "Steady: 1-byte round trip, established connection (µs)", false, 0, null, st);
     b.append(text(W / 2.0, H - 12, 12, "middle", "normal",
-        "bars: median; whiskers: p99 (full sync: max). Each size is services × 10 endpoints; the target service's rule is the last one iptables walks."));
+        "bars: median; whiskers: p99 (full sync: max; cut at the top of the axis when longer). Services × 10 endpoints; the target service is the last rule iptables walks."));
     b.append("</svg>\n");
     return b.toString();
   }
@@ -59,6 +59,10 @@ final class SvgChart {
         Summary.Row r = s.row(be, size);
         if (r == null) continue;
         Stats st = f.apply(r);
+        if (maxWhisker && r.fullTimedOut()) {
+          bars.add(new Bar(be, be.equals("nftables") ? NFT : IPT, r.fullTimedOutMs(), r.fullTimedOutMs(), "> " + Summary.fmt(r.fullTimedOutMs()) + ", stopped"));
+          continue;
+        }
         if (st.n() == 0) continue;
         bars.add(new Bar(be, be.equals("nftables") ? NFT : IPT, st.p50(), maxWhisker ? st.max() : st.p99(), Summary.fmt(st.p50())));
       }
@@ -86,6 +90,12 @@ final class SvgChart {
       double llo = Math.log10(lo), lhi = Math.log10(hi);
       y = v -> bottom - (Math.log10(Math.max(v, lo)) - llo) / (lhi - llo) * h;
     } else {
+      // a p99 far above the medians would squash the bars: the axis stops at 3× the largest median
+      // and longer whiskers are cut there, their value written at the top
+      double maxP50 = 0;
+      for (Group g : groups) for (Bar r : g.bars()) maxP50 = Math.max(maxP50, r.value());
+      max = Math.min(max, 3 * maxP50);
+      if (max <= 0) max = 1;
       double step = niceStep(max * 1.1 / 5);
       double hi = Math.ceil(max * 1.1 / step) * step;
       for (double t = 0; t <= hi + step / 2; t += step) ticks.add(t);
@@ -108,6 +118,8 @@ final class SvgChart {
       for (int i = 0; i < g.bars().size(); i++) {
         Bar r = g.bars().get(i);
         double bx = bx0 + i * (bw + 6), yv = y.apply(r.value()), yw = y.apply(r.whisker());
+        boolean cut = yw < top;
+        if (cut) yw = top;
         b.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %s</title></rect>%n",
             bx, yv, bw, Math.max(0.5, bottom - yv), r.color(), esc(r.label()), esc(r.text())));
         if (r.whisker() > r.value()) {
@@ -115,8 +127,12 @@ final class SvgChart {
           b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" stroke-width=\"1.3\"/>%n", cx, yv, cx, yw));
           b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" stroke-width=\"1.3\"/>%n", cx - 6, yw, cx + 6, yw));
         }
-        double ty = Math.min(yv, yw) - 5;
-        b.append(text(bx + bw / 2, ty, 11, "middle", "bold", esc(r.text())));
+        if (cut) {
+          b.append(text(bx + bw / 2, top - 4, 10, "middle", "normal", "p99 " + Summary.fmt(r.whisker()) + " ↑"));
+          b.append(text(bx + bw / 2, yv - 5, 11, "middle", "bold", esc(r.text())));
+        } else {
+          b.append(text(bx + bw / 2, Math.min(yv, yw) - 5, 11, "middle", "bold", esc(r.text())));
+        }
       }
       b.append(text(gx + gw / 2, bottom + 18, 12, "middle", "normal", esc(g.label())));
     }
@@ -136,7 +152,7 @@ final class SvgChart {
 
   private static String tick(double t) {
     if (t >= 1000) return String.format(Locale.ROOT, "%,.0f", t).replace(',', ' ');
-    if (t >= 1) return String.format(Locale.ROOT, "%.0f", t);
+    if (t >= 1 || t == 0) return String.format(Locale.ROOT, "%.0f", t);
     return String.format(Locale.ROOT, "%s", Double.toString(t).replaceAll("0+$", ""));
   }
 
