@@ -62,7 +62,7 @@ class IptablesKernelTest {
     t = new ServiceTopology();
     // a real node has a default route: without one, a packet to a ClusterIP with no endpoint (not
     // DNAT'd) would be answered "network unreachable" by routing before the filter rules see it
-    ServiceTopology.ip(t.node, "route add default via " + EXT_IP);
+    ServiceTopology.ip(t.node, "route replace default via " + EXT_IP);
   }
 
   @AfterAll
