@@ -28,25 +28,25 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
         --backends nftables,iptables
         --full-reps N            full-sync samples per backend and size, fresh namespace each (default 3)
         --update-cycles N        one-service update cycles (2 syncs each) per backend and size (default 20)
-        --slow-update-cycles N   the same for iptables at >= 10000 services (default 10)
-        --slow-full-reps N       full-sync samples for iptables at >= 10000 services (default 2)
+        --slow-update-cycles N   the same for iptables at >= 10000 services (default 5)
+        --slow-full-reps N       full-sync samples for iptables at >= 10000 services (default 1)
         --connects N             new TCP connections per topology, to the ClusterIP and to a pod directly (default 1000)
         --pings N                1-byte round trips on an established connection per topology (default 2000)
         --rounds N               latency rounds the topologies take turns in (default 10; plus a warm-up round)
         --no-latency             sync times only
         --out DIR                where the JSON and SVG go (default bench/results)
         --seed N                 order of the topologies within latency rounds
-        --sync-timeout S         stop a sync after S seconds, record it as "> S s" (default 600)
+        --sync-timeout S         stop a sync after S seconds, record it as "> S s" (default 120; iptables at 10 000 needs far more)
       """;
 
   static BenchOptions parse(String[] args) {
     List<Integer> sizes = List.of(1, 1000, 10000);
     List<String> backends = List.of("nftables", "iptables");
-    int fullReps = 3, updateCycles = 20, slowUpdateCycles = 10, slowFullReps = 2, connects = 1000, pings = 2000, rounds = 10;
+    int fullReps = 3, updateCycles = 20, slowUpdateCycles = 5, slowFullReps = 1, connects = 1000, pings = 2000, rounds = 10;
     boolean latency = true;
     Path out = Path.of("bench/results");
     long seed = 42;
-    int syncTimeout = 600;
+    int syncTimeout = 120;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       switch (a) {

@@ -27,9 +27,18 @@ final class Machine {
     m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     m.put("jvmFlags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
     m.put("repoHead", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s"));
-    m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", "--", "service-proxy/src/main"));
-    String dirty = sh("git", "-C", repo.toString(), "status", "--porcelain", "--", "service-proxy/src/main");
-    m.put("serviceProxyUncommittedFiles", dirty.isEmpty() ? "0" : dirty.lines().count() + ": " + String.join(", ", dirty.lines().map(String::strip).toList()));
+    String pinned = System.getenv("WEFT_PROXY_COMMIT");
+    if (pinned != null && !pinned.isBlank()) {
+      // the jar was built from exactly this commit (e.g. a `git archive` export), not from the work tree
+      m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", pinned.strip(), "--", "service-proxy/src/main"));
+      m.put("serviceProxyBuiltFrom", "git archive of " + pinned.strip() + " (exact commit, no uncommitted changes)");
+      m.put("serviceProxyUncommittedFiles", "0");
+    } else {
+      m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", "--", "service-proxy/src/main"));
+      String dirty = sh("git", "-C", repo.toString(), "status", "--porcelain", "--", "service-proxy/src/main");
+      m.put("serviceProxyBuiltFrom", "the work tree (dist/ or service-proxy/target)");
+      m.put("serviceProxyUncommittedFiles", dirty.isEmpty() ? "0" : dirty.lines().count() + ": " + String.join(", ", dirty.lines().map(String::strip).toList()));
+    }
     try {
       Path jar = Path.of(NftProxyBackend.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       m.put("serviceProxyJar", jar.toString());
