@@ -57,7 +57,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Pods: web-1, web-4 on node-1, web-2 on node-2, web-3 on node-3 ({@code app=web}, and {@code id=<name>});
  * clients cl-1/2/3, one per node ({@code role=client}: never an endpoint); loc-1 on node-1 and loc-3 on node-3
  * ({@code app=loc}: the Local policy service has no endpoint on node-2); u-1 on node-2 and u-2 on node-3 ({@code app=udp}); s-1 on node-1 and s-2
- * on node-2 ({@code app=scale}, more added under load). Needs {@code make build}.
+ * on node-2 ({@code app=scale}, more added under load); solo-1 on node-2 ({@code app=solo}, its service's only
+ * endpoint). Needs {@code make build}.
  */
 @RootTest
 @ParameterizedClass(name = "--proxy {0}")
@@ -154,6 +155,13 @@ class ServiceScenariosTest {
       ---
       apiVersion: v1
       kind: Service
+      metadata: {name: solo}
+      spec:
+        selector: {app: solo}
+        ports: [{port: 80}]
+      ---
+      apiVersion: v1
+      kind: Service
       metadata: {name: scale}
       spec:
         selector: {app: scale}
@@ -161,8 +169,9 @@ class ServiceScenariosTest {
       """.formatted(NP_WEB, EXTERNAL_IP, NP_LB, HC_LOC, NP_LOC, NP_EMPTY);
 
   /** Ready endpoints each service's slice must show before the scenarios start (per port). */
-  private static final Map<String, Integer> READY = Map.of("web", 4, "web-np", 4, "web-lb", 4, "hairpin", 1, "sticky", 4, "loc", 2,
-      "itl", 4, "empty", 0, "udp", 2, "scale", 2);
+  private static final Map<String, Integer> READY = Map.ofEntries(Map.entry("web", 4), Map.entry("web-np", 4),
+      Map.entry("web-lb", 4), Map.entry("hairpin", 1), Map.entry("sticky", 4), Map.entry("loc", 2), Map.entry("itl", 4), Map.entry("empty", 0),
+      Map.entry("udp", 2), Map.entry("scale", 2), Map.entry("solo", 1));
 
   /** The backend of the current invocation (field injection: PER_CLASS allows no constructor injection). */
   @Parameter String backend;
@@ -202,12 +211,12 @@ class ServiceScenariosTest {
     for (String[] p : new String[][] {{"web-1", "node-1", "app=web"}, {"web-2", "node-2", "app=web"}, {"web-3", "node-3", "app=web"},
         {"web-4", "node-1", "app=web"}, {"cl-1", "node-1", "role=client"}, {"cl-2", "node-2", "role=client"}, {"cl-3", "node-3", "role=client"},
         {"loc-1", "node-1", "app=loc"}, {"loc-3", "node-3", "app=loc"}, {"u-1", "node-2", "app=udp"}, {"u-2", "node-3", "app=udp"}, {"s-1", "node-1", "app=scale"},
-        {"s-2", "node-2", "app=scale"}})
+        {"s-2", "node-2", "app=scale"}, {"solo-1", "node-2", "app=solo"}})
       pods.put(p[0], lab.addPod(p[0], p[1], List.of(p[2], "id=" + p[0])));
     long t2 = LabProbes.nowMillis();
     var applied = weftResult(MANIFESTS, "apply", "-f", "-");
     assertEquals(0, applied.exit(), "weft apply: " + applied.err());
-    assertEquals(10, applied.out().lines().filter(l -> l.endsWith(" created")).count(), applied.out());
+    assertEquals(11, applied.out().lines().filter(l -> l.endsWith(" created")).count(), applied.out());
     JsonNode list = JSON.readTree(weft("get", "services", "-o", "json"));
     for (JsonNode s : list.get("items")) {
       String name = s.get("metadata").get("name").asText();
@@ -225,8 +234,8 @@ class ServiceScenariosTest {
     for (String c : List.of("cl-1", "cl-2", "cl-3"))
       awaitTrue(Duration.ofSeconds(10), c + " reaches service web", () -> ServiceProbes.http(ns(c), clusterIps.get("web"), 80, 300).answered());
     measured.put("lab up (3 nodes, --proxy " + proxy + ")", (t1 - t0) + " ms");
-    measured.put("13 pod adds", (t2 - t1) + " ms");
-    measured.put("apply 10 services -> slices ready", (t3 - t2) + " ms");
+    measured.put("14 pod adds", (t2 - t1) + " ms");
+    measured.put("apply 11 services -> slices ready", (t3 - t2) + " ms");
     measured.put("slices ready -> rules on every node", (LabProbes.nowMillis() - t3) + " ms");
   }
 
@@ -550,10 +559,42 @@ class ServiceScenariosTest {
     assertTrue(rs.stream().filter(r -> r.atMillis() > s2DeletedAt).noneMatch(r -> r.pod().equals("s-2")), "s-2 deleted: never answers again");
   }
 
-  // ------------------------------------------------------------------------------------ 10. the other backend
+  // ------------------------------------------------------------------------------------ terminating fallback
 
   @Test
   @Order(11)
+  void theLastEndpointKeepsServingWhileTerminatingThenTheServiceRejects() {
+    String ip = clusterIps.get("solo");
+    long grace = 2000, delStart, delEnd;
+    List<Reply> rs;
+    try (ServiceProbes.LoadLoop load = new ServiceProbes.LoadLoop(ns("cl-1"), ip, 80, 20, T)) {
+      LabProbes.sleep(500);
+      delStart = LabProbes.nowMillis();
+      weftLab("pod", "del", "solo-1", "--grace", "2");
+      delEnd = LabProbes.nowMillis();
+      LabProbes.sleep(1500);
+      rs = load.results();
+      assertNull(load.failure(), load.failure());
+    }
+    // terminating but serving, and no ready endpoint left: kube-proxy keeps using it (ProxyTerminatingEndpoints)
+    List<Reply> during = rs.stream().filter(r -> r.atMillis() < delStart + grace - 300).toList();
+    assertTrue(during.size() >= 20, "requests during the grace period: " + during.size());
+    assertAllAnswered("solo during solo-1's grace period (its only endpoint, terminating)", during);
+    assertTrue(during.stream().allMatch(r -> r.pod().equals("solo-1")), hits(during).toString());
+    // gone: no endpoint, the service rejects at once (the loop's last second, then 3 more connections)
+    List<Reply> after = new ArrayList<>(rs.stream().filter(r -> r.atMillis() > delEnd + 1000).toList());
+    after.addAll(ServiceProbes.http(ns("cl-1"), ip, 80, 3, 3000));
+    assertTrue(after.stream().allMatch(r -> r.outcome() == Outcome.REFUSED && r.millis() < 300),
+        "after its last endpoint is gone the service rejects at once: " + after.stream().map(Reply::toString).distinct().toList());
+    List<Reply> failedMid = rs.stream().filter(r -> r.atMillis() >= delStart && r.atMillis() <= delEnd + 1000 && !r.answered()).toList();
+    measured.put("last endpoint deleted (grace 2 s): answered during grace / not answered around removal / refused after",
+        during.size() + " / " + failedMid.size() + " / " + after.size());
+  }
+
+  // ------------------------------------------------------------------------------------ 10. the other backend
+
+  @Test
+  @Order(12)
   void onlyThisBackendsRulesAndARestartedAgentRemovesTheOthers() {
     // every node: this backend's rules, none of the other's
     for (LabConfig.Node n : LabConfig.read(paths).nodes()) {
