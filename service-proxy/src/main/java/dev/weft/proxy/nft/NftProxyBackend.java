@@ -79,7 +79,7 @@ public final class NftProxyBackend implements ProxyBackend {
       nft.apply(script.text());
     }
     lastScript = script.text();
-    Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node);
+    Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node, plan.full() ? null : plan.changed());
     state = plan.next();
     verify = false;
     return new SyncResult(plan.full(), script.services(), script.written(), Duration.ofNanos(System.nanoTime() - t0), removed);

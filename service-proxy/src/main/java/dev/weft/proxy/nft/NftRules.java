@@ -30,20 +30,21 @@ public final class NftRules {
   }
 
   /**
-   * What is in the kernel after a successful sync.
+   * What is in the kernel after a successful sync. Its maps share their bulk with the previous
+   * state's ({@link Layered}): deriving the state after a one-service update costs that service.
    *
    * @param hairpin hairpin element key → number of service ports whose endpoints need it
    * @param sharedMax the shared balancing chains go up to this endpoint count
-   * @param digest the fixed part's digest plus every service port's (mod 2^64): what the table holds
    * @param sync the sync-state element written with it (digest, canary handle, handle counter)
    */
   public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin, int sharedMax,
       NftScript.SyncState sync) {
     public State {
-      entries = Collections.unmodifiableMap(entries);
-      hairpin = Collections.unmodifiableMap(hairpin);
+      entries = entries instanceof Layered<ServicePortName, Entry> l ? l : Layered.of(new HashMap<>(entries));
+      hairpin = hairpin instanceof Layered<String, Integer> l ? l : Layered.of(new HashMap<>(hairpin));
     }
 
+    /** The digest of the table's content: the fixed part's plus every service port's (mod 2^64). */
     public long digest() {
       return sync.digest();
     }
@@ -54,15 +55,39 @@ public final class NftRules {
     }
   }
 
-  /** A transaction to apply ({@link NftScript.Script#NOTHING} when nothing differs) and the state it leads to. */
-  public record Plan(NftScript.Script script, State next, boolean full) {}
+  /**
+   * A transaction to apply ({@link NftScript.Script#NOTHING} when nothing differs) and the state it
+   * leads to.
+   *
+   * @param changed the service ports an update looked at again (null for a full plan: all)
+   */
+  public record Plan(NftScript.Script script, State next, boolean full, List<ServicePortName> changed) {}
+
+  /** Service port and its endpoints, for each service port of the model. */
+  interface Visitor {
+    void visit(ServicePort svc, List<Endpoint> endpoints);
+  }
 
   /**
-   * The model's endpoints by hash: ServicePortName compares by building strings, so TreeMap lookups
-   * at 10 000 services cost more than the whole update.
+   * Walks the model's two sorted maps side by side: no lookup by key (ServicePortName compares by
+   * building strings, so a TreeMap lookup per service costs more than a whole update), no copy.
    */
-  private static Map<ServicePortName, List<Endpoint>> endpoints(ProxyModel model) {
-    return new HashMap<>(model.endpoints());
+  static void forEach(ProxyModel model, Visitor v) {
+    var ei = model.endpoints().entrySet().iterator();
+    Map.Entry<ServicePortName, List<Endpoint>> e = ei.hasNext() ? ei.next() : null;
+    for (var s : model.services().entrySet()) {
+      List<Endpoint> eps = List.of();
+      while (e != null) {
+        if (e.getKey().equals(s.getKey())) {
+          eps = e.getValue();
+          e = ei.hasNext() ? ei.next() : null;
+          break;
+        }
+        if (e.getKey().compareTo(s.getKey()) > 0) break;
+        e = ei.hasNext() ? ei.next() : null; // endpoints of no service
+      }
+      v.visit(s.getValue(), eps);
+    }
   }
 
   /** Shared balancing chains are written for endpoint counts 1..16 at least (then powers of two). */
@@ -77,77 +102,74 @@ public final class NftRules {
 
   /** The whole table. */
   public static Plan full(ProxyModel model, NodeContext node) {
-    Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
     Map<ServicePortName, Entry> entries = HashMap.newHashMap(model.services().size());
     Map<String, Integer> hairpin = new HashMap<>();
     List<ServiceRules> rendered = new ArrayList<>(model.services().size());
-    long digest = NftScript.skeletonDigest(node);
-    int maxN = 0;
-    for (ServicePort svc : model.services().values()) {
-      List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
+    long[] digest = {NftScript.skeletonDigest(node)};
+    int[] maxN = {0};
+    forEach(model, (svc, eps) -> {
       Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
       entries.put(svc.id(), e);
       rendered.add(e.rules());
-      digest += e.digest();
+      digest[0] += e.digest();
       for (ServiceRules.Element el : e.rules().elements()) if (el.set().equals(NftRenderer.HAIRPIN)) hairpin.merge(el.key(), 1, Integer::sum);
-      maxN = Math.max(maxN, maxEndpoints(e.rules()));
-    }
-    int sharedMax = Math.max(MIN_SHARED, Integer.highestOneBit(Math.max(1, maxN - 1)) << 1);
-    digest += ServiceRules.mix(sharedMax);
-    NftScript.Script script = NftScript.full(node, rendered, sharedMax, digest);
-    return new Plan(script, new State(node, entries, hairpin, sharedMax, new NftScript.SyncState(digest, script.allocations(), script.allocations())), true);
+      maxN[0] = Math.max(maxN[0], maxEndpoints(e.rules()));
+    });
+    int sharedMax = Math.max(MIN_SHARED, Integer.highestOneBit(Math.max(1, maxN[0] - 1)) << 1);
+    long d = digest[0] + ServiceRules.mix(sharedMax);
+    NftScript.Script script = NftScript.full(node, rendered, sharedMax, d);
+    return new Plan(script, new State(node, Layered.of(entries), Layered.of(hairpin), sharedMax, new NftScript.SyncState(d, script.allocations(), script.allocations())), true, null);
   }
 
   /**
    * Only the service ports whose definition or endpoints differ from {@code previous} (nothing at
-   * all when none does); a full plan when there is no previous state or the node changed (its
-   * CIDRs are in the fixed rules).
+   * all when none does); a full plan when there is no previous state, the node changed (its CIDRs
+   * are in the fixed rules) or a service port has more endpoints than the shared chains cover.
    */
   public static Plan update(State previous, ProxyModel model, NodeContext node) {
     if (previous == null || !previous.node().equals(node)) return full(model, node);
-    Map<ServicePortName, List<Endpoint>> byId = endpoints(model);
-    Map<ServicePortName, Entry> changedEntries = new HashMap<>();
+    Map<ServicePortName, Entry> changes = new HashMap<>();
     Map<ServicePortName, ServiceRules> before = new LinkedHashMap<>(), after = new LinkedHashMap<>();
     List<ServicePortName> changed = new ArrayList<>();
-    long digest = previous.digest();
-    int present = 0;
-    for (ServicePort svc : model.services().values()) {
-      List<Endpoint> eps = byId.getOrDefault(svc.id(), List.of());
+    long[] digest = {previous.digest()};
+    int[] present = {0};
+    boolean[] tooMany = {false};
+    forEach(model, (svc, eps) -> {
       Entry old = previous.entries().get(svc.id());
-      if (old != null) present++;
-      if (old != null && old.service().equals(svc) && old.endpoints().equals(eps)) continue;
+      if (old != null) {
+        present[0]++;
+        if ((old.service() == svc || old.service().equals(svc)) && (old.endpoints() == eps || old.endpoints().equals(eps))) return;
+      }
       Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
-      if (maxEndpoints(e.rules()) > previous.sharedMax()) return full(model, node); // its shared chains are not there
-      changedEntries.put(svc.id(), e);
+      if (maxEndpoints(e.rules()) > previous.sharedMax()) tooMany[0] = true;
+      changes.put(svc.id(), e);
       changed.add(svc.id());
       after.put(svc.id(), e.rules());
-      digest += e.digest();
+      digest[0] += e.digest();
       if (old != null) {
         before.put(svc.id(), old.rules());
-        digest -= old.digest();
+        digest[0] -= old.digest();
       }
-    }
-    List<ServicePortName> removed = new ArrayList<>();
-    if (present < previous.entries().size()) {
-      java.util.Set<ServicePortName> ids = model.services().keySet().size() > 64 ? new java.util.HashSet<>(model.services().keySet()) : model.services().keySet();
+    });
+    if (tooMany[0]) return full(model, node); // its shared chains are not there
+    if (present[0] < previous.entries().size()) {
+      java.util.Set<ServicePortName> ids = new java.util.HashSet<>(model.services().keySet());
       for (var e : previous.entries().entrySet()) {
         if (ids.contains(e.getKey())) continue;
-        removed.add(e.getKey());
+        changes.put(e.getKey(), null);
         changed.add(e.getKey());
         before.put(e.getKey(), e.getValue().rules());
-        digest -= e.getValue().digest();
+        digest[0] -= e.getValue().digest();
       }
     }
-    if (changed.isEmpty()) return new Plan(NftScript.Script.NOTHING, previous, false);
-    Map<String, Integer> hairpin = new HashMap<>(previous.hairpin());
-    NftScript.Script script = NftScript.update(before, after, changed, hairpin, previous.sync(), digest);
-    if (script == NftScript.Script.NOTHING) digest = previous.digest(); // re-rendered equal (e.g. a change the rules ignore)
-    Map<ServicePortName, Entry> next = new HashMap<>(previous.entries());
-    next.putAll(changedEntries);
-    for (ServicePortName id : removed) next.remove(id);
+    if (changed.isEmpty()) return new Plan(NftScript.Script.NOTHING, previous, false, changed);
+    Layered.Editor<String, Integer> hairpin = ((Layered<String, Integer>) previous.hairpin()).edit();
+    NftScript.Script script = NftScript.update(before, after, changed, hairpin, previous.sync(), digest[0]);
+    if (script == NftScript.Script.NOTHING) digest[0] = previous.digest(); // re-rendered equal (a change the rules ignore)
     NftScript.SyncState sync = script == NftScript.Script.NOTHING ? previous.sync()
-        : new NftScript.SyncState(digest, previous.sync().next() + 1, previous.sync().next() + 1 + script.allocations());
-    return new Plan(script, new State(node, next, hairpin, previous.sharedMax(), sync), false);
+        : new NftScript.SyncState(digest[0], previous.sync().next() + 1, previous.sync().next() + 1 + script.allocations());
+    Layered<ServicePortName, Entry> entries = ((Layered<ServicePortName, Entry>) previous.entries()).with(changes);
+    return new Plan(script, new State(node, entries, hairpin.done(), previous.sharedMax(), sync), false, changed);
   }
 
   /**
@@ -155,17 +177,23 @@ public final class NftRules {
    * included): their conntrack entries must go, or clients keep sending to a dead backend.
    */
   public static Map<ServicePortName, List<Endpoint>> removedUdpEndpoints(State previous, ProxyModel model, NodeContext node) {
+    return removedUdpEndpoints(previous, model, node, null);
+  }
+
+  /** The same, looking only at {@code candidates} (a {@link Plan#changed} list; null: all). */
+  public static Map<ServicePortName, List<Endpoint>> removedUdpEndpoints(State previous, ProxyModel model, NodeContext node, List<ServicePortName> candidates) {
     if (previous == null) return Map.of();
     Map<ServicePortName, List<Endpoint>> removed = new LinkedHashMap<>();
     Map<ServicePortName, List<Endpoint>> byId = null;
     Map<ServicePortName, ServicePort> services = null;
-    for (var e : previous.entries().entrySet()) {
-      ServicePortName id = e.getKey();
+    Iterable<ServicePortName> ids = candidates != null ? candidates : previous.entries().keySet();
+    for (ServicePortName id : ids) {
       if (id.protocol() != Protocol.UDP) continue;
-      Entry old = e.getValue();
+      Entry old = previous.entries().get(id);
+      if (old == null) continue;
       if (byId == null) {
-        byId = endpoints(model);
-        services = new HashMap<>(model.services());
+        byId = candidates != null ? model.endpoints() : new HashMap<>(model.endpoints());
+        services = candidates != null ? model.services() : new HashMap<>(model.services());
       }
       ServicePort now = services.get(id);
       List<Endpoint> nowEps = byId.getOrDefault(id, List.of());
