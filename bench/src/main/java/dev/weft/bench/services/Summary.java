@@ -36,7 +36,10 @@ final class Summary {
     int lo = sizes.stream().mapToInt(Integer::intValue).min().orElse(1), hi = sizes.stream().mapToInt(Integer::intValue).max().orElse(1);
     for (String b : backends) {
       Row a = row(b, lo), z = row(b, hi);
-      if (a == null || z == null || lo == hi || a.clusterConnect().n() == 0) continue;
+      if (a == null || z == null || lo == hi || a.clusterConnect().n() == 0 || z.clusterConnect().n() == 0) {
+        if (a != null && z != null && lo != hi) ratios.add(b + " " + hi + " vs " + lo + " services: no latency at " + hi + " (its rules never finished loading)");
+        continue;
+      }
       ratios.add(String.format(Locale.ROOT, "%-8s %d vs %d services: first packet p50 ×%.2f  p99 ×%.2f;  steady p50 ×%.2f  p99 ×%.2f;  direct (not NAT'd) p50 ×%.2f",
           b, hi, lo, z.clusterConnect().p50() / a.clusterConnect().p50(), z.clusterConnect().p99() / a.clusterConnect().p99(),
           z.steady().p50() / a.steady().p50(), z.steady().p99() / a.steady().p99(), z.directConnect().p50() / a.directConnect().p50()));
