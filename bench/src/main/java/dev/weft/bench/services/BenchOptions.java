@@ -32,7 +32,7 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
         --slow-full-reps N       full-sync samples for iptables at >= 10000 services (default 1)
         --connects N             new TCP connections per topology, to the ClusterIP and to a pod directly (default 1000)
         --pings N                1-byte round trips on an established connection per topology (default 2000)
-        --rounds N               latency rounds the topologies take turns in (default 10; plus a warm-up round)
+        --rounds N               latency rounds the topologies take turns in (default 50; plus a warm-up round)
         --no-latency             sync times only
         --out DIR                where the JSON and SVG go (default bench/results)
         --seed N                 order of the topologies within latency rounds
@@ -42,7 +42,7 @@ record BenchOptions(List<Integer> sizes, List<String> backends, int fullReps, in
   static BenchOptions parse(String[] args) {
     List<Integer> sizes = List.of(1, 1000, 10000);
     List<String> backends = List.of("nftables", "iptables");
-    int fullReps = 3, updateCycles = 20, slowUpdateCycles = 5, slowFullReps = 1, connects = 1000, pings = 2000, rounds = 10;
+    int fullReps = 3, updateCycles = 20, slowUpdateCycles = 5, slowFullReps = 1, connects = 1000, pings = 2000, rounds = 50;
     boolean latency = true;
     Path out = Path.of("bench/results");
     long seed = 42;

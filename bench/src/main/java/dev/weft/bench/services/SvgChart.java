@@ -45,8 +45,14 @@ final class SvgChart {
     }
     panel(b, 40, 500, "First packet: new TCP connection to the ClusterIP (µs)", false, 0, null, fp);
     panel(b, 620, 500, "Steady: 1-byte round trip, established connection (µs)", false, 0, null, st);
+    String stopped = s.rows.stream().filter(Summary.Row::fullTimedOut)
+        .map(r -> String.format(Locale.ROOT, "%s at %,d services", r.backend(), r.size()).replace(',', ' ')).reduce((x, y) -> x + ", " + y).orElse("");
+    if (!stopped.isEmpty()) {
+      b.append(text(W / 2.0, H - 30, 12, "middle", "normal", esc("No bars for " + stopped
+          + ": the first full sync was stopped at the timeout (rules never loaded), so no update or latency figures.")));
+    }
     b.append(text(W / 2.0, H - 12, 12, "middle", "normal",
-        "bars: median; whiskers: p99 (full sync: max; cut at the top of the axis when longer). Services × 10 endpoints; the target service is the last rule iptables walks."));
+        "bars: median; whiskers: p99 (full sync: max), cut at the axis top with ↑value when longer. Services × 10 endpoints; the target is the last rule iptables walks."));
     b.append("</svg>\n");
     return b.toString();
   }
@@ -60,7 +66,8 @@ final class SvgChart {
         if (r == null) continue;
         Stats st = f.apply(r);
         if (maxWhisker && r.fullTimedOut()) {
-          bars.add(new Bar(be, be.equals("nftables") ? NFT : IPT, r.fullTimedOutMs(), r.fullTimedOutMs(), "> " + Summary.fmt(r.fullTimedOutMs()) + ", stopped"));
+          bars.add(new Bar(be, be.equals("nftables") ? NFT : IPT, r.fullTimedOutMs(), r.fullTimedOutMs(),
+              String.format(Locale.ROOT, "> %.0f s, stopped", r.fullTimedOutMs() / 1000)));
           continue;
         }
         if (st.n() == 0) continue;
@@ -128,7 +135,7 @@ final class SvgChart {
           b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" stroke-width=\"1.3\"/>%n", cx - 6, yw, cx + 6, yw));
         }
         if (cut) {
-          b.append(text(bx + bw / 2, top - 4, 10, "middle", "normal", "p99 " + Summary.fmt(r.whisker()) + " ↑"));
+          b.append(text(bx + bw / 2, top - 4 + (i % 2) * 12, 10, "middle", "normal", "↑" + Summary.fmt(r.whisker())));
           b.append(text(bx + bw / 2, yv - 5, 11, "middle", "bold", esc(r.text())));
         } else {
           b.append(text(bx + bw / 2, Math.min(yv, yw) - 5, 11, "middle", "bold", esc(r.text())));
@@ -140,7 +147,7 @@ final class SvgChart {
       double ty = y.apply(target);
       b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"7,5\"/>%n",
           left, ty, left + w, ty));
-      b.append(text(left + 4, ty - 5, 11, "start", "normal", "<tspan fill=\"#c0392b\">" + esc(targetLabel) + "</tspan>"));
+      b.append(text(left + w - 4, ty - 5, 11, "end", "normal", "<tspan fill=\"#c0392b\">" + esc(targetLabel) + "</tspan>"));
     }
   }
 
