@@ -5,7 +5,7 @@ MVN := JAVA_HOME=$(JDK) mvn -B -q -Dstyle.color=never
 # Debian packages the tests and the lab need (installed when missing; needs root).
 DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl iputils-ping procps
 
-.PHONY: all build test lab deps check-jdk clean dist bench bench-cni bench-overlay bench-services
+.PHONY: all build test lab deps check-jdk clean dist bench bench-cni bench-overlay bench-services bench-deps
 
 all: build
 
@@ -28,15 +28,18 @@ lab: check-jdk deps build
 	@dist/bin/weft lab up --pods 4
 
 # weft-cni vs the reference bridge+host-local, interleaved ADD/DEL cycles (see bench/RESULTS.md)
-bench-cni: deps build
+bench-deps: deps
+	@scripts/install-debs librsvg2-bin  # SVG reports also as PNG
+
+bench-cni: bench-deps build
 	@bench/run-cni-bench $(BENCH_ARGS)
 
 # pod<->pod same node, across nodes (VXLAN) and the raw underlay, iperf3 + TCP RR, in a 2-node lab
-bench-overlay: deps build
+bench-overlay: bench-deps build
 	@bench/run-overlay-bench $(BENCH_ARGS)
 
 # Services at 1 / 1 000 / 10 000 x 10 endpoints, nftables and iptables: sync times and ClusterIP latency
-bench-services: deps build
+bench-services: bench-deps build
 	@bench/run-services-bench $(BENCH_ARGS)
 
 bench: bench-cni bench-overlay bench-services
