@@ -20,19 +20,26 @@ public final class OverlayBenchMain {
   private OverlayBenchMain() {}
 
   public static void main(String[] args) {
-    OverlayOptions opts;
+    int rc;
     try {
-      if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-        System.out.print(OverlayOptions.USAGE);
-        return;
-      }
-      opts = OverlayOptions.parse(List.of(args));
+      rc = main(List.of(args));
+    } finally {
+      deleteSnapshot();
+    }
+    System.exit(rc);
+  }
+
+  private static int main(List<String> args) {
+    if (!args.isEmpty() && (args.getFirst().equals("--help") || args.getFirst().equals("-h"))) {
+      System.out.print(OverlayOptions.USAGE);
+      return 0;
+    }
+    try {
+      return run(OverlayOptions.parse(args));
     } catch (IllegalArgumentException e) {
       System.err.println("run-overlay-bench: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
-    System.exit(run(opts));
   }
 
   static int run(OverlayOptions opts) {
@@ -45,21 +52,32 @@ public final class OverlayBenchMain {
     String started = now.withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
     String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     OverlayBench bench = new OverlayBench(opts, System.err);
-    Thread hook = new Thread(bench::cleanUp, "overlay-bench-cleanup");
+    Thread hook = new Thread(() -> {
+      bench.cleanUp();
+      deleteSnapshot();
+    }, "overlay-bench-cleanup");
     Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C, SIGTERM
     long t0 = System.nanoTime();
-    OverlayResults res;
     try {
       bench.results().machine.putAll(Machine.describe(opts));
-      res = bench.run();
+      bench.run();
     } catch (RuntimeException e) {
       if (bench.cleanedUp()) System.err.println("run-overlay-bench: stopped (signal): the lab and the bench's servers are removed");
       else System.err.println("run-overlay-bench: failed: " + e.getMessage());
       bench.cleanUp();
+      deleteSnapshot();
       return 2;
     } finally {
       bench.cleanUp();
     }
+    try {
+      return report(opts, bench.results(), started, stamp, t0, hook);
+    } finally {
+      deleteSnapshot();
+    }
+  }
+
+  private static int report(OverlayOptions opts, OverlayResults res, String started, String stamp, long t0, Thread hook) {
     res.machine.put("uptimeEnd", Machine.uptime());
     res.machine.put("durationSeconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
     String builtEnd = Machine.distBuilt(opts);
@@ -90,6 +108,17 @@ public final class OverlayBenchMain {
     }
     if (res.machine.containsKey("distRebuiltDuringRun")) System.out.println("note: dist/ was rebuilt during the run (agent jar now " + builtEnd + ")");
     return res.allChecksPassed() ? 0 : 1;
+  }
+
+  /** The private copy of the bench classes {@code bench/run-overlay-bench} runs from (only a /tmp/weft-overlay-bench.* directory). */
+  private static void deleteSnapshot() {
+    String dir = System.getProperty("weft.bench.snapshot");
+    if (dir == null || !dir.matches("/tmp/weft-overlay-bench\\.[A-Za-z0-9]+")) return;
+    try (var s = Files.walk(Path.of(dir))) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException | RuntimeException ignored) {
+      // best effort: a leftover copy in /tmp is harmless
+    }
   }
 
   private static String rel(Path p) {
