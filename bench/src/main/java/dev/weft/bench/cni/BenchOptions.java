@@ -29,6 +29,11 @@ record BenchOptions(
         --weft-ipam T     ipam.type of the weft side (default weft-ipam: in-process in weft-cni)
       """;
 
+  /** The same options with another dist/ (the run's private snapshot). */
+  BenchOptions withDist(Path d) {
+    return new BenchOptions(cycles, warmup, d, reference, out, configs, weftBinary, weftIpam, settleMs, floor, traceEvery, agent, args);
+  }
+
   static BenchOptions parse(String[] argv) {
     int cycles = 200, warmup = 5, settle = 5, traceEvery = 5;
     Path dist = Path.of("dist"), reference = Path.of("/usr/lib/cni"), out = Path.of("bench/results"), weftBinary = null;

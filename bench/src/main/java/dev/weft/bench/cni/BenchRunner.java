@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 final class BenchRunner {
   private static final int MAX_CONSECUTIVE_FAILURES = 3;
 
-  private final BenchOptions opts;
+  private BenchOptions opts;
+  private final Path originalDist;
   private final String hostNs;
   private final String prefix;
   private final Path work;
@@ -29,6 +30,7 @@ final class BenchRunner {
 
   BenchRunner(BenchOptions opts, String hostNs, String prefix, Path work) {
     this.opts = opts;
+    this.originalDist = opts.dist();
     this.hostNs = hostNs;
     this.prefix = prefix;
     this.work = work;
@@ -113,6 +115,24 @@ final class BenchRunner {
     return socket.toString();
   }
 
+  /**
+   * Runs weft from a private copy of dist/ (cp -a keeps the jars' times, so the AOT caches still
+   * load): a 'make build' by someone else during the run swaps dist/ under the bench otherwise.
+   */
+  private void snapshotDist() throws IOException, InterruptedException {
+    if (!Files.isDirectory(opts.dist())) return;
+    Path copy = work.resolve("dist");
+    for (int attempt = 1; ; attempt++) {
+      Netns.Sh.Result r = Netns.Sh.run("cp", "-a", opts.dist().toString(), copy.toString());
+      if (r.rc() == 0 && Files.isRegularFile(copy.resolve("bin/weft-cni"))) break;
+      if (attempt == 3) throw new IOException("could not copy " + opts.dist() + " (being rebuilt?): " + r.err().strip());
+      Netns.Sh.run("rm", "-rf", copy.toString());
+      Thread.sleep(5000);
+    }
+    opts = opts.withDist(copy);
+    log("running weft from a snapshot of %s taken now (%s)", originalDist, copy);
+  }
+
   private static boolean hasFastPath(Path jar) {
     if (!Files.isRegularFile(jar)) return false;
     try (var jf = new java.util.jar.JarFile(jar.toFile())) {
@@ -150,6 +170,7 @@ final class BenchRunner {
     Netns.Sh.check("ip", "link", "set", "lo", "up");
     Instant start = Instant.now();
     Map<String, String> machine = Machine.describe(opts);
+    snapshotDist();
 
     List<AddDelCycle> cycles = new ArrayList<>();
     Map<AddDelCycle, Map<String, String>> traceEnv = new HashMap<>();
@@ -265,11 +286,12 @@ final class BenchRunner {
         : probe(floor, probeNanos, probeCpu);
     BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, null, "skipped (--no-floor)", null) : probe(spawn, probeNanos, probeCpu);
     machine.put("loadavgEnd", Machine.loadavg());
-    String builtAfter = Machine.describe(opts).get("weftCniJarBuilt");
+    String builtAfter = Machine.describe(opts.withDist(originalDist)).get("weftCniJarBuilt");
     if (!builtAfter.equals(machine.get("weftCniJarBuilt")))
-      notes.add("dist/ was rebuilt during the run (weft-cni-plugin.jar " + machine.get("weftCniJarBuilt") + " -> " + builtAfter
-          + "): the weft samples may mix two builds");
-    return new BenchResult(start, Instant.now(), commandLine, opts, machine, sides, floorR, spawnR, notes);
+      notes.add(originalDist + " was rebuilt during the run (weft-cni-plugin.jar " + machine.get("weftCniJarBuilt") + " -> " + builtAfter
+          + "); the run used its snapshot taken at the start, so all weft samples are of one build");
+    if (!opts.dist().equals(originalDist)) machine.put("weftRanFrom", "a copy of " + originalDist + " taken at the start (" + opts.dist() + ")");
+    return new BenchResult(start, Instant.now(), commandLine, opts.withDist(originalDist), machine, sides, floorR, spawnR, notes);
   }
 
   private static BenchResult.Probe probe(FloorProbe p, Map<Object, List<Long>> nanos, Map<Object, List<Long>> cpu) {
