@@ -246,7 +246,7 @@ class ServiceScenariosTest {
     StringBuilder s = new StringBuilder("after " + ctx.getDisplayName() + " (--proxy " + proxy + "): " + ctx.getExecutionException().get() + "\n");
     for (LabConfig.Node n : LabConfig.read(paths).nodes()) {
       s.append("\n=== ").append(n.name()).append('\n');
-      for (String[] cmd : List.of(new String[] {"nft", "list", "table", "ip", "weft_proxy"}, new String[] {"iptables-save"},
+      for (String[] cmd : List.of(new String[] {"ip", "route"}, new String[] {"nft", "list", "table", "ip", "weft_proxy"}, new String[] {"iptables-save"},
           new String[] {"conntrack", "-L"}))
       {
         Sh.Result r = inNsResult(n.netns(), cmd);
@@ -470,6 +470,11 @@ class ServiceScenariosTest {
 
   // ------------------------------------------------------------------------------------ 7. no endpoints
 
+  /**
+   * The reject must come from the proxy's rules. Note for iptables: its REJECT rules sit in filter FORWARD/OUTPUT (as
+   * kube-proxy's), after the routing decision, so a node without a route for the service CIDR (a real node has a
+   * default route) answers ENETUNREACH itself, rate-limited, and later connections time out.
+   */
   @Test
   @Order(8)
   void serviceWithoutEndpointsRejectsAtOnce() {
