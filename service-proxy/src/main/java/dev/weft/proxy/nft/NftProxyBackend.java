@@ -15,17 +15,22 @@ import java.util.Map;
 /**
  * The nftables backend: one table {@code ip weft_proxy}, written with one {@code nft -f -}
  * transaction per sync. Later syncs write only the service ports whose definition or endpoints
- * changed, and nothing at all when none did. Rule text comes from {@link NftRules} (pure).
+ * changed — for a common service port, element deletes and adds only — and nothing at all when
+ * none did. Rule text comes from {@link NftRules} (pure).
  *
  * <p>The first sync (a restarted agent) does not rewrite a table that is already right: it reads
- * the table's {@code sync-state} element and checks the canary rule with {@code nft -c} (nothing is
- * written, {@code nft monitor} sees nothing); when the digest matches what it would write, it
- * adopts the table. {@link #invalidate} (the controller's periodic resync) makes the next sync do
- * the same check against what this backend wrote last: a table as it was left is kept as it is
- * (sessionAffinity state included), and only real drift — the table or its canary rule deleted,
- * flushed, or another writer's sync state — leads to a full rewrite. An update that the kernel
- * refuses (the canary rule is gone, a chain it expects is missing) is followed at once, in the
- * same sync, by a full one. Thread-safe: syncs are serialised.
+ * the table's {@code sync-state} element ({@code nft list set}) and checks the canary rule with
+ * {@code nft -c} (a transaction the kernel checks and aborts): nothing is written, {@code nft
+ * monitor} sees nothing; when the digest matches what it would write, it adopts the table.
+ * {@link #invalidate} (the controller's periodic resync) makes the next sync do the same check
+ * against what this backend wrote last: a table as it was left is kept as it is, sessionAffinity
+ * state included. Only real drift leads to a full rewrite — the canary rule gone (flushed, deleted)
+ * or another writer's sync state — and a table of this layout is rewritten in place (rules
+ * flushed, sets emptied, stale chains and sets deleted, everything added again in the same
+ * transaction), so affinity sets of unchanged service ports keep their clients; a table that is
+ * missing, of another layout or that refuses the in-place rewrite is written anew. An update the
+ * kernel refuses is followed at once, in the same sync, by such a full rewrite. Thread-safe:
+ * syncs are serialised.
  */
 public final class NftProxyBackend implements ProxyBackend {
   private static final System.Logger LOG = System.getLogger(NftProxyBackend.class.getName());
@@ -49,40 +54,80 @@ public final class NftProxyBackend implements ProxyBackend {
   public synchronized SyncResult sync(ProxyModel model, NodeContext node) {
     long t0 = System.nanoTime();
     NftRules.Plan plan = null;
-    if (state == null || !state.node().equals(node)) {
-      NftRules.Plan full = NftRules.full(model, node);
+    if (state == null || !state.node().equals(node) || verify) {
       NftScript.SyncState kernel = readSyncState();
-      if (kernel != null && kernel.digest() == full.next().digest() && canaryPresent(kernel)) {
-        LOG.log(Level.INFO, "nftables table already matches ({0} service ports): adopted, nothing written", full.next().entries().size());
-        state = full.next().adopt(kernel);
-        verify = false;
-        lastScript = "";
-        return new SyncResult(false, 0, 0, Duration.ofNanos(System.nanoTime() - t0), Map.of());
-      }
-      plan = full;
-    } else if (verify) {
-      NftScript.SyncState kernel = readSyncState();
-      if (!state.sync().equals(kernel) || !canaryPresent(kernel)) {
-        LOG.log(Level.WARNING, "nftables table differs from what weft wrote ({0}): writing the whole table", kernel);
-        plan = NftRules.full(model, node);
+      boolean canary = kernel != null && canaryPresent(kernel);
+      if (state == null || !state.node().equals(node)) {
+        NftRules.State wanted = NftRules.state(model, node);
+        if (canary && kernel.digest() == wanted.digest()) {
+          LOG.log(Level.INFO, "nftables table already matches ({0} service ports): adopted, nothing written", wanted.entries().size());
+          state = wanted.adopt(kernel);
+          verify = false;
+          lastScript = "";
+          return new SyncResult(false, 0, 0, Duration.ofNanos(System.nanoTime() - t0), Map.of());
+        }
+        plan = NftRules.full(wanted, existing(kernel));
+      } else if (!state.sync().equals(kernel) || !canary) {
+        LOG.log(Level.WARNING, "nftables table differs from what weft wrote (sync state {0}, canary {1}): writing the whole table", kernel, canary);
+        plan = NftRules.full(NftRules.state(model, node), existing(kernel));
       }
     }
-    if (plan == null) plan = NftRules.update(state, model, node);
+    if (plan == null) {
+      plan = NftRules.update(state, model, node);
+      if (plan.full()) plan = NftRules.full(plan.next(), existing(state.sync())); // more endpoints than the shared chains cover
+    }
+    if (plan.full()) {
+      plan = applyFull(plan);
+    } else {
+      try {
+        if (!plan.script().text().isEmpty()) nft.apply(plan.script().text());
+      } catch (NftException e) {
+        LOG.log(Level.WARNING, "nftables update refused, writing the whole table: {0}", e.getMessage());
+        plan = applyFull(NftRules.full(NftRules.state(model, node), existing(readSyncState())));
+      }
+    }
     NftScript.Script script = plan.script();
-    try {
-      if (!script.text().isEmpty()) nft.apply(script.text());
-    } catch (NftException e) {
-      if (plan.full()) throw e;
-      LOG.log(Level.WARNING, "nftables update refused, writing the whole table: {0}", e.getMessage());
-      plan = NftRules.full(model, node);
-      script = plan.script();
-      nft.apply(script.text());
-    }
     lastScript = script.text();
     Map<ServicePortName, List<Endpoint>> removed = NftRules.removedUdpEndpoints(state, model, node, plan.full() ? null : plan.changed());
     state = plan.next();
     verify = false;
     return new SyncResult(plan.full(), script.services(), script.written(), Duration.ofNanos(System.nanoTime() - t0), removed);
+  }
+
+  /**
+   * Applies a full plan. One that rewrites in place and is refused (a kept set declared otherwise),
+   * or after which the canary is not where predicted (the handle counter was not what the sync
+   * state said), is followed by one writing the table anew.
+   */
+  private NftRules.Plan applyFull(NftRules.Plan plan) {
+    try {
+      nft.apply(plan.script().text());
+      if (!plan.inPlace() || canaryPresent(plan.next().sync())) return plan;
+      // the handle counter had moved on (a refused transaction allocates handles too): the maps
+      // declared again are the transaction's last sets, the canary rule its last rule
+      NftRunner.Result r = nft.exec("list sets ip\nlist maps ip\n", "nft", "-a", "-t", "-f", "-");
+      long lastSet = r.exit() == 0 ? NftScript.maxSetHandle(r.out()) : 0;
+      long canary = lastSet + plan.script().blockRules();
+      NftScript.SyncState measured = new NftScript.SyncState(plan.next().digest(), canary, canary);
+      if (lastSet > 0 && canaryPresent(measured)) {
+        nft.apply(NftScript.syncStateOnly(measured));
+        return new NftRules.Plan(plan.script(), plan.next().adopt(measured), true, null);
+      }
+      LOG.log(Level.WARNING, "nftables canary not found after a rewrite in place: writing the whole table anew");
+    } catch (NftException e) {
+      if (!plan.inPlace()) throw e;
+      LOG.log(Level.WARNING, "nftables rewrite in place refused, writing the whole table anew: {0}", e.getMessage());
+    }
+    NftRules.Plan anew = NftRules.full(plan.next(), null);
+    nft.apply(anew.script().text());
+    return anew;
+  }
+
+  /** The weft table to rewrite in place (its chains and sets), or null to write it anew. */
+  private NftScript.Existing existing(NftScript.SyncState kernel) {
+    if (kernel == null) return null; // no table, or not of this layout
+    NftRunner.Result r = nft.exec("list sets ip\nlist maps ip\nlist chains ip\n", "nft", "-t", "-f", "-");
+    return r.exit() == 0 ? NftScript.Existing.parse(r.out(), kernel.next()) : null;
   }
 
   /** The table's sync-state element; null when there is none (no table, another layout). */

@@ -61,7 +61,12 @@ public final class NftRules {
    *
    * @param changed the service ports an update looked at again (null for a full plan: all)
    */
-  public record Plan(NftScript.Script script, State next, boolean full, List<ServicePortName> changed) {}
+  public record Plan(NftScript.Script script, State next, boolean full, List<ServicePortName> changed) {
+    /** A full script rewriting the table in place (not deleting it). */
+    public boolean inPlace() {
+      return full && !script.text().startsWith("add table " + NftScript.T + "\ndelete table");
+    }
+  }
 
   /** Service port and its endpoints, for each service port of the model. */
   interface Visitor {
@@ -100,11 +105,43 @@ public final class NftRules {
     return n;
   }
 
-  /** The whole table. */
+  /** The whole table, written anew. */
   public static Plan full(ProxyModel model, NodeContext node) {
+    return full(model, node, null);
+  }
+
+  /** The whole table, rewriting {@code existing} in place (null: written anew); see {@link NftScript#full}. */
+  public static Plan full(ProxyModel model, NodeContext node, NftScript.Existing existing) {
+    List<ServiceRules> rendered = new ArrayList<>(model.services().size());
+    State st = render(model, node, rendered);
+    return full(st, rendered, existing);
+  }
+
+  /**
+   * What the table holds for this model (every service port rendered, digest computed), without
+   * writing a script: a restarted backend compares its digest with the kernel's sync state.
+   */
+  public static State state(ProxyModel model, NodeContext node) {
+    return render(model, node, new ArrayList<>(model.services().size()));
+  }
+
+  /** The whole table for what {@code st} holds (no rendering again), rewriting {@code existing} in place (null: anew). */
+  public static Plan full(State st, NftScript.Existing existing) {
+    List<ServiceRules> rendered = new ArrayList<>(st.entries().size());
+    for (Entry e : st.entries().values()) rendered.add(e.rules());
+    return full(st, rendered, existing);
+  }
+
+  private static Plan full(State st, List<ServiceRules> rendered, NftScript.Existing existing) {
+    NftScript.Script script = NftScript.full(st.node(), rendered, st.sharedMax(), st.digest(), existing);
+    long canary = (existing == null ? 0 : existing.next()) + script.allocations();
+    return new Plan(script, st.adopt(new NftScript.SyncState(st.digest(), canary, canary)), true, null);
+  }
+
+  /** Every service port rendered (into {@code rendered}, in the model's order); the state's sync has only the digest. */
+  private static State render(ProxyModel model, NodeContext node, List<ServiceRules> rendered) {
     Map<ServicePortName, Entry> entries = HashMap.newHashMap(model.services().size());
     Map<String, Integer> hairpin = new HashMap<>();
-    List<ServiceRules> rendered = new ArrayList<>(model.services().size());
     long[] digest = {NftScript.skeletonDigest(node)};
     int[] maxN = {0};
     forEach(model, (svc, eps) -> {
@@ -117,8 +154,7 @@ public final class NftRules {
     });
     int sharedMax = Math.max(MIN_SHARED, Integer.highestOneBit(Math.max(1, maxN[0] - 1)) << 1);
     long d = digest[0] + ServiceRules.mix(sharedMax);
-    NftScript.Script script = NftScript.full(node, rendered, sharedMax, d);
-    return new Plan(script, new State(node, Layered.of(entries), Layered.of(hairpin), sharedMax, new NftScript.SyncState(d, script.allocations(), script.allocations())), true, null);
+    return new State(node, Layered.of(entries), Layered.of(hairpin), sharedMax, new NftScript.SyncState(d, 0, 0));
   }
 
   /**

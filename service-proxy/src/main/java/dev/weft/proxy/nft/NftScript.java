@@ -52,14 +52,16 @@ public final class NftScript {
    * Script text with the numbers a {@link dev.weft.proxy.SyncResult} reports.
    *
    * @param allocations kernel handles the transaction allocates after the canary rule (new chains, sets, rules)
+   * @param blockRules rules of a full script's table block (the canary's included): the canary's
+   *     handle is the last set's plus this
    */
-  public record Script(String text, int services, int rules, int elements, int allocations) {
+  public record Script(String text, int services, int rules, int elements, int allocations, int blockRules) {
     /** Rules plus elements. */
     public int written() {
       return rules + elements;
     }
 
-    static final Script NOTHING = new Script("", 0, 0, 0, 0);
+    static final Script NOTHING = new Script("", 0, 0, 0, 0, 0);
   }
 
   /**
@@ -92,62 +94,98 @@ public final class NftScript {
 
   private NftScript() {}
 
-  /** Handles allocated by {@link #skeleton} (chains, sets and maps, rules). */
-  static int skeletonAllocations(NodeContext node) {
-    StringBuilder s = new StringBuilder();
-    return skeleton(s, node);
+  /** What a table block declares: chain and set names, and its number of rules. */
+  static final class Declared {
+    final java.util.Set<String> chains = new java.util.LinkedHashSet<>(), sets = new java.util.LinkedHashSet<>();
+    int rules;
+
+    /** Kernel handles the block allocates in a table already holding {@code existing}. */
+    int allocations(Existing existing) {
+      int a = rules;
+      for (String c : chains) if (existing == null || !existing.chains().contains(c)) a++;
+      for (String set : sets) if (existing == null || !existing.sets().contains(set) || RECREATED.contains(set)) a++;
+      return a;
+    }
+  }
+
+  /**
+   * The maps a rewrite in place deletes and declares again: nft 1.0.6 cannot add rules referring to
+   * them once it has to read their {@code typeof} back from the kernel (see {@link #sharedChains}).
+   */
+  static final List<String> RECREATED = List.of(NftRenderer.SERVICE_ENDPOINTS, NftRenderer.NODEPORT_ENDPOINTS);
+
+  /**
+   * A weft table of this layout found in the kernel, to be rewritten in place.
+   *
+   * @param next its handle counter (from its sync state)
+   */
+  public record Existing(java.util.Set<String> chains, java.util.Set<String> sets, long next) {
+    /** Parses {@code nft -t} listings of sets, maps and chains of the family (other tables ignored). */
+    static Existing parse(String listing, long next) {
+      java.util.Set<String> chains = new java.util.HashSet<>(), sets = new java.util.HashSet<>();
+      boolean ours = false;
+      for (String line : listing.split("\n")) {
+        if (line.startsWith("table ")) {
+          ours = line.equals("table " + T + " {");
+          continue;
+        }
+        if (!ours || !line.startsWith("\t") || line.startsWith("\t\t") || !line.endsWith(" {")) continue;
+        String l = line.substring(1, line.length() - 2);
+        if (l.startsWith("chain ")) chains.add(l.substring(6));
+        else if (l.startsWith("set ")) sets.add(l.substring(4));
+        else if (l.startsWith("map ")) sets.add(l.substring(4));
+      }
+      return new Existing(chains, sets, next);
+    }
   }
 
   /** Digest of the fixed part for this node (a different node or layout means a different table). */
   static long skeletonDigest(NodeContext node) {
     StringBuilder s = new StringBuilder(4096);
-    skeleton(s, node);
+    skeleton(s, node, new Declared());
     s.append(node.clusterCidr()).append(LAYOUT);
     return ServiceRules.mix(ServiceRules.fnv(0xcbf29ce484222325L, s.toString()));
   }
 
   /**
    * The table's fixed part: maps and sets, base chains and their rules (inside a table block).
-   * Returns the handles it allocates.
    */
-  static int skeleton(StringBuilder s, NodeContext node) {
+  static void skeleton(StringBuilder s, NodeContext node, Declared d) {
     String notPods = node.podCidr() == null ? "" : "ip saddr != " + node.podCidr().network() + " ";
-    int a = 0;
     s.append("\tcomment \"weft service proxy: Services as NAT (nftables backend)\"\n");
-    a += map(s, NftRenderer.SERVICE_IPS, "type ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
-    a += map(s, NftRenderer.SERVICE_NODEPORTS, "type inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
-    a += map(s, NftRenderer.SERVICE_ENDPOINTS, "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "address . proto . port . index: endpoint");
-    a += map(s, NftRenderer.NODEPORT_ENDPOINTS, "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "proto . NodePort . index: endpoint");
-    a += map(s, NftRenderer.NO_ENDPOINT_SERVICES, "type ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
-    a += map(s, NftRenderer.NO_ENDPOINT_NODEPORTS, "type inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
-    a += map(s, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
-    a += map(s, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
-    a += map(s, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
-    a += map(s, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
-    a += chain(s, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
+    map(s, d, NftRenderer.SERVICE_IPS, "type ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
+    map(s, d, NftRenderer.SERVICE_NODEPORTS, "type inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
+    map(s, d, NftRenderer.SERVICE_ENDPOINTS, "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "address . proto . port . index: endpoint");
+    map(s, d, NftRenderer.NODEPORT_ENDPOINTS, "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "proto . NodePort . index: endpoint");
+    map(s, d, NftRenderer.NO_ENDPOINT_SERVICES, "type ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
+    map(s, d, NftRenderer.NO_ENDPOINT_NODEPORTS, "type inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
+    map(s, d, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
+    map(s, d, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
+    map(s, d, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
+    map(s, d, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
+    chain(s, d, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS,
         "ct state new " + notPods + "ip daddr . meta l4proto . th dport @" + NftRenderer.NO_LOCAL_IPS + " drop",
         "ct state new " + notPods + "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @" + NftRenderer.NO_LOCAL_NODEPORTS + " drop");
-    a += chain(s, "filter-output", "type filter hook output priority -110; policy accept;", "the node's own new connections to services without usable endpoints",
+    chain(s, d, "filter-output", "type filter hook output priority -110; policy accept;", "the node's own new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS);
-    a += chain(s, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
-    a += chain(s, "nat-output", "type nat hook output priority -100; policy accept;", null, "jump services");
-    a += chain(s, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null,
+    chain(s, d, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
+    chain(s, d, "nat-output", "type nat hook output priority -100; policy accept;", null, "jump services");
+    chain(s, d, "nat-postrouting", "type nat hook postrouting priority srcnat; policy accept;", null,
         "ct status dnat ip saddr . ip daddr @" + NftRenderer.HAIRPIN + " masquerade fully-random comment \"hairpin\"",
         "jump masquerading");
-    a += chain(s, "services", null, "dispatch: service addresses, then NodePorts on local addresses (one vmap lookup, then one map lookup: O(1))",
+    chain(s, d, "services", null, "dispatch: service addresses, then NodePorts on local addresses (one vmap lookup, then one map lookup: O(1))",
         "ip daddr . meta l4proto . th dport vmap @" + NftRenderer.SERVICE_IPS,
         "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.SERVICE_NODEPORTS);
-    a += chain(s, "masquerading", null, "masquerade what was marked",
+    chain(s, d, "masquerading", null, "masquerade what was marked",
         "meta mark & " + hex(MASQ_MARK) + " == 0 return",
         "meta mark set meta mark ^ " + hex(MASQ_MARK),
         "masquerade fully-random");
-    a += chain(s, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
-    a += chain(s, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
+    chain(s, d, NftRenderer.MARK_MASQ, null, null, "meta mark set meta mark | " + hex(MASQ_MARK));
+    chain(s, d, NftRenderer.REJECT, null, "no endpoints: TCP reset, else ICMP port unreachable",
         "meta l4proto tcp reject with tcp reset", "reject");
-    return a;
   }
 
   /** The rules and elements of the fixed part (for counting). */
@@ -157,19 +195,20 @@ public final class NftScript {
     return "0x" + Integer.toHexString(v);
   }
 
-  private static int map(StringBuilder s, String name, String type, String comment) {
+  private static void map(StringBuilder s, Declared d, String name, String type, String comment) {
     s.append("\t").append(type.contains(" : ") ? "map " : "set ").append(name).append(" { ").append(type)
         .append("; comment \"").append(comment).append("\"; }\n");
-    return 1;
+    d.sets.add(name);
   }
 
-  private static int chain(StringBuilder s, String name, String hook, String comment, String... rules) {
+  private static void chain(StringBuilder s, Declared d, String name, String hook, String comment, String... rules) {
+    d.chains.add(name);
+    d.rules += rules.length;
     s.append("\tchain ").append(name).append(" {\n");
     if (hook != null) s.append("\t\t").append(hook).append('\n');
     if (comment != null) s.append("\t\tcomment \"").append(comment).append("\"\n");
     for (String r : rules) s.append("\t\t").append(r).append('\n');
     s.append("\t}\n");
-    return 1 + rules.length;
   }
 
   /**
@@ -194,48 +233,112 @@ public final class NftScript {
   /**
    * The whole table for these service ports, replacing whatever is there; {@code digest} goes into
    * the sync state with the canary's (predicted) handle.
+   *
+   * <p>With {@code existing} null the table is deleted and written anew (its handle counter starts
+   * again). Given the weft table found in the kernel, it is rewritten in place instead: every rule
+   * flushed, the shared maps and sets emptied (the two endpoint maps deleted and declared again),
+   * chains and sets the new table does not have deleted, then everything declared and added —
+   * kept chains and sets keep their handles, and the sessionAffinity sets of service ports whose
+   * declaration did not change keep their clients. The kernel refuses the transaction as a whole
+   * when a kept set's declaration differs (an affinity timeout changed); the backend then writes
+   * it anew.
    */
-  public static Script full(NodeContext node, Collection<ServiceRules> services, int sharedMax, long digest) {
+  public static Script full(NodeContext node, Collection<ServiceRules> services, int sharedMax, long digest, Existing existing) {
     int size = 4096;
     for (ServiceRules r : services) size += 48 * (r.ruleCount() + r.chains().size()) + 56 * r.elements().size();
     StringBuilder s = new StringBuilder(size);
-    s.append("add table ").append(T).append('\n');
-    s.append("delete table ").append(T).append('\n');
-    s.append("table ").append(T).append(" {\n");
-    int allocations = skeleton(s, node);
+    StringBuilder block = new StringBuilder(size / 4);
+    Declared d = new Declared();
+    block.append("table ").append(T).append(" {\n");
+    skeleton(block, node, d);
     int rules = SKELETON_RULES, written = 0;
     for (String c : sharedChains(sharedMax)) {
       List<String> body = NftRenderer.sharedChain(c, node);
-      chainBody(s, c, body);
+      chainBody(block, c, body);
       rules += body.size();
-      allocations += 1 + body.size();
+      d.chains.add(c);
+      d.rules += body.size();
     }
     for (ServiceRules r : services) {
       if (r.isEmpty()) continue;
       written++;
-      sets(s, r.sets());
-      allocations += r.sets().size();
+      sets(block, r.sets());
+      d.sets.addAll(r.sets().keySet());
       for (var c : r.chains().entrySet()) {
-        chainBody(s, c.getKey(), c.getValue());
+        chainBody(block, c.getKey(), c.getValue());
         rules += c.getValue().size();
-        allocations += 1 + c.getValue().size();
+        d.chains.add(c.getKey());
+        d.rules += c.getValue().size();
       }
     }
     // last in the table: the canary rule gets the table's last handle (elements take none)
-    allocations += chain(s, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
-    s.append("}\n");
+    chain(block, d, CANARY, null, "never jumped to: its rule is there while the table is as weft wrote it", CANARY_RULE);
+    block.append("}\n");
+    s.append("add table ").append(T).append('\n');
+    if (existing == null) {
+      s.append("delete table ").append(T).append('\n');
+    } else {
+      s.append("flush table ").append(T).append('\n');
+      for (String set : existing.sets()) {
+        if (RECREATED.contains(set)) s.append("delete map ").append(T).append(' ').append(set).append('\n');
+        else if (d.sets.contains(set) && SHARED_SETS.containsKey(set)) s.append("flush ").append(SHARED_SETS.get(set)).append(' ').append(T).append(' ').append(set).append('\n');
+      }
+      for (String c : existing.chains()) if (!d.chains.contains(c)) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
+      for (String set : existing.sets()) if (!d.sets.contains(set)) s.append("delete ").append(set.startsWith("aff-") ? "set" : SHARED_SETS.getOrDefault(set, "set")).append(' ').append(T).append(' ').append(set).append('\n');
+    }
+    s.append(block);
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
     for (String set : ELEMENT_ORDER) bySet.put(set, new ArrayList<>());
-    java.util.Set<String> hairpin = new java.util.HashSet<>(), keys = new java.util.HashSet<>();
+    Map<String, java.util.Set<String>> keys = new HashMap<>();
     for (ServiceRules r : services)
       for (ServiceRules.Element e : r.elements()) {
-        // the shared hairpin pair once; a key two service ports both claim once (the kernel would refuse it)
-        boolean first = e.set().equals(NftRenderer.HAIRPIN) ? hairpin.add(e.key()) : keys.add(e.set() + ' ' + e.key());
-        if (first) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        // a shared hairpin pair once; a key two service ports both claim once (the kernel would refuse it)
+        if (keys.computeIfAbsent(e.set(), k -> new java.util.HashSet<>()).add(e.key())) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
       }
     int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
-    syncState(s, new SyncState(digest, allocations, allocations), false);
-    return new Script(s.toString(), written, rules, elements, allocations);
+    int allocations = d.allocations(existing);
+    long canary = (existing == null ? 0 : existing.next()) + allocations;
+    syncState(s, new SyncState(digest, canary, canary), false);
+    return new Script(s.toString(), written, rules, elements, allocations, d.rules);
+  }
+
+  /** The fixed part's maps and sets (name → "map" or "set"), emptied by a rewrite in place. */
+  static final Map<String, String> SHARED_SETS = sharedSets();
+
+  private static Map<String, String> sharedSets() {
+    Declared d = new Declared();
+    StringBuilder s = new StringBuilder();
+    skeleton(s, new NodeContext("", List.of(), null, null), d);
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String line : s.toString().split("\n")) {
+      String l = line.strip();
+      if (l.startsWith("map ") || l.startsWith("set ")) m.put(l.substring(4, l.indexOf(' ', 4)), l.substring(0, 3));
+    }
+    return m;
+  }
+
+  /** A transaction that only replaces the sync-state element. */
+  static String syncStateOnly(SyncState st) {
+    StringBuilder s = new StringBuilder(256);
+    syncState(s, st, true);
+    return s.toString();
+  }
+
+  /** The highest set or map handle in {@code nft -a -t} listings of the family's sets and maps (0: none of this table). */
+  static long maxSetHandle(String listing) {
+    long max = 0;
+    boolean ours = false;
+    for (String line : listing.split("\n")) {
+      if (line.startsWith("table ")) ours = line.equals("table " + T + " {");
+      else if (ours && (line.startsWith("\tset ") || line.startsWith("\tmap ")) && line.contains(" { # handle ")) {
+        try {
+          max = Math.max(max, Long.parseLong(line.substring(line.lastIndexOf(' ') + 1)));
+        } catch (NumberFormatException e) {
+          // not a handle
+        }
+      }
+    }
+    return max;
   }
 
   /** Writes the sync-state element (deleting the old one first when {@code replace}). */
@@ -363,7 +466,7 @@ public final class NftScript {
     for (String set : deleteSets) s.append("delete set ").append(T).append(' ').append(set).append('\n');
     SyncState next = new SyncState(digest, prev.next() + 1, prev.next() + 1 + allocations);
     syncState(s, next, true);
-    return new Script(s.toString(), services, rules, elements, allocations);
+    return new Script(s.toString(), services, rules, elements, allocations, 0);
   }
 
   /** Adds {@code delta} to a reference count, remembering the count before the first change. */

@@ -265,6 +265,7 @@ class NftProxyKernelTest {
       assertEquals("pod-b", who(tcp(t.pod("pod-d"), "10.96.9.2", 80)));
       inOrThrow(t.node, "nft", "flush", "table", "ip", "weft_proxy");
       assertTrue(b.sync(m1, NODE_CONTEXT).full(), "a flushed table is detected too");
+      assertTrue(b.lastScript().startsWith("add table ip weft_proxy\nflush table ip weft_proxy\n"), "its sets are still there: rewritten in place");
       assertEquals("pod-a", who(tcp(t.pod("pod-d"), "10.96.9.1", 80)));
       // the periodic resync: the table is as this backend left it, so it is verified and kept
       Map<String, List<Long>> h = handles();
@@ -346,6 +347,50 @@ class NftProxyKernelTest {
       proxy.invalidate();
       assertEquals(0, sync(m).rulesWritten(), "verified, nothing written");
       assertEquals(s.keySet(), spread(tcpMany(t.ext, "10.96.3.2", 80, 5)).keySet(), "the same endpoint after resync " + i);
+    }
+  }
+
+  /**
+   * A restart after the model changed, and a flushed table: the table is rewritten in place, and
+   * the affinity sets of unchanged service ports keep their clients.
+   */
+  @Test
+  void fullRewritesInPlaceKeepSessionAffinity() {
+    ProxyModel m1 = of(Models.tcp("default/sticky:", "10.96.3.4", 80).affinity(Duration.ofSeconds(600)).ready(POD_A, 80, N1).ready(POD_B, 80, N1).ready(POD_C, 80, N1),
+        Models.tcp("default/plain:", "10.96.3.5", 80).ready(POD_A, 80, N1));
+    ProxyModel m2 = of(Models.tcp("default/sticky:", "10.96.3.4", 80).affinity(Duration.ofSeconds(600)).ready(POD_A, 80, N1).ready(POD_B, 80, N1).ready(POD_C, 80, N1),
+        Models.tcp("default/plain:", "10.96.3.5", 80).ready(POD_B, 80, N1),
+        Models.tcp("default/gone-later:", "10.96.3.6", 80).affinity(Duration.ofSeconds(60)).ready(POD_C, 80, N1));
+    try (NftProxyBackend first = new NftProxyBackend(t.nodeNetns())) {
+      first.sync(m1, NODE_CONTEXT);
+      Map<String, Long> s = spread(tcpMany(t.ext, "10.96.3.4", 80, 5));
+      assertEquals(1, s.size(), s.toString());
+      // restarted with another model
+      NftProxyBackend second = new NftProxyBackend(t.nodeNetns());
+      SyncResult r = second.sync(m2, NODE_CONTEXT);
+      assertTrue(r.full());
+      assertTrue(second.lastScript().startsWith("add table ip weft_proxy\nflush table ip weft_proxy\n"), "rewritten in place");
+      assertEquals(s.keySet(), spread(tcpMany(t.ext, "10.96.3.4", 80, 5)).keySet(), "the client kept its endpoint");
+      assertEquals("pod-b", who(tcp(t.pod("pod-d"), "10.96.3.5", 80)));
+      assertEquals("pod-c", who(tcp(t.pod("pod-d"), "10.96.3.6", 80)));
+      assertFalse(second.sync(m1, NODE_CONTEXT).full(), "incremental after it (the handles were predicted right): " + second.lastScript());
+      assertFalse(t.nftJson("ip", "weft_proxy").toString().contains("gone-later"), "its chains and sets are gone");
+      // flushed behind weft's back: the rules are gone, the sets stay; the resync rewrites in place
+      inOrThrow(t.node, "nft", "flush", "table", "ip", "weft_proxy");
+      second.invalidate();
+      assertTrue(second.sync(m1, NODE_CONTEXT).full());
+      assertTrue(second.lastScript().contains("flush table ip weft_proxy\n"), second.lastScript());
+      assertEquals(s.keySet(), spread(tcpMany(t.ext, "10.96.3.4", 80, 5)).keySet(), "the client kept its endpoint after the repair");
+      assertEquals("pod-a", who(tcp(t.pod("pod-d"), "10.96.3.5", 80)));
+      assertFalse(second.sync(m2, NODE_CONTEXT).full());
+      // deleted: written anew
+      inOrThrow(t.node, "nft", "delete", "table", "ip", "weft_proxy");
+      second.invalidate();
+      assertTrue(second.sync(m2, NODE_CONTEXT).full());
+      assertTrue(second.lastScript().startsWith("add table ip weft_proxy\ndelete table ip weft_proxy\n"));
+      assertEquals("pod-b", who(tcp(t.pod("pod-d"), "10.96.3.5", 80)));
+    } finally {
+      proxy.invalidate();
     }
   }
 

@@ -78,6 +78,50 @@ class NftScriptTest {
     assertTrue(update.script().text().contains("comment \"" + NftScript.LAYOUT + " digest=" + Long.toHexString(update.next().digest())), update.script().text());
   }
 
+  /** A full script rewriting an existing table in place: nothing deleted that stays, handles counted. */
+  @Test
+  void fullRewriteInPlace() {
+    NftRules.Plan anew = NftRules.full(before(), NODE);
+    NftScript.Existing existing = NftScript.Existing.parse("""
+        table ip other {
+        \tchain svc-default/web/http/tcp {
+        \t}
+        }
+        table ip weft_proxy {
+        \tset hairpin-endpoints {
+        \t\ttype ipv4_addr . ipv4_addr
+        \t}
+        \tset aff-default/old/tcp__10.244.1.9/80 {
+        \t}
+        \tmap service-endpoints {
+        \t}
+        \tmap service-ips {
+        \t}
+        \tchain services {
+        \t}
+        \tchain svc-default/old/tcp {
+        \t}
+        \tchain sync-canary {
+        \t}
+        }
+        """, 100);
+    assertEquals(java.util.Set.of("services", "svc-default/old/tcp", "sync-canary"), existing.chains());
+    NftRules.Plan p = NftRules.full(anew.next(), existing);
+    String text = p.script().text();
+    assertTrue(text.startsWith("add table ip weft_proxy\nflush table ip weft_proxy\n"), text);
+    assertFalse(text.contains("delete table"));
+    assertTrue(text.contains("delete map ip weft_proxy service-endpoints\n"), text);
+    assertTrue(text.contains("flush map ip weft_proxy service-ips\n") && text.contains("flush set ip weft_proxy hairpin-endpoints\n"), text);
+    assertTrue(text.contains("delete chain ip weft_proxy svc-default/old/tcp\n") && text.contains("delete set ip weft_proxy aff-default/old/tcp__10.244.1.9/80\n"), text);
+    assertFalse(text.contains("delete chain ip weft_proxy services") || text.contains("delete chain ip weft_proxy sync-canary"), text);
+    // the same rules, fewer handles: the kept chains (services, sync-canary) and maps (service-ips, hairpin-endpoints) take none
+    assertEquals(anew.script().allocations() - 4, p.script().allocations());
+    assertEquals(100 + p.script().allocations(), p.next().sync().canary());
+    assertEquals(anew.next().digest(), p.next().digest());
+    assertTrue(p.inPlace());
+    assertFalse(anew.inPlace());
+  }
+
   @Test
   void syncStateRoundTrips() {
     NftScript.SyncState st = new NftScript.SyncState(0xfedcba9876543210L, 412, 431);
