@@ -15,7 +15,7 @@ final class SvgChart {
   private SvgChart() {}
 
   static final String NFT = "#1f6fb5", IPT = "#e07b22", FLOOR = "#8a8a8a";
-  private static final int W = 1200, H = 860, PW = 560, PH = 330;
+  private static final int W = 1200, H = 885, PW = 560, PH = 330;
 
   private record Bar(String label, String color, double value, double whisker, String text) {}
 
@@ -48,7 +48,7 @@ final class SvgChart {
     String stopped = s.rows.stream().filter(Summary.Row::fullTimedOut)
         .map(r -> String.format(Locale.ROOT, "%s at %,d services", r.backend(), r.size()).replace(',', ' ')).reduce((x, y) -> x + ", " + y).orElse("");
     if (!stopped.isEmpty()) {
-      b.append(text(W / 2.0, H - 30, 12, "middle", "normal", esc("No bars for " + stopped
+      b.append(text(W / 2.0, H - 32, 12, "middle", "normal", esc("No bars for " + stopped
           + ": the first full sync was stopped at the timeout (rules never loaded), so no update or latency figures.")));
     }
     b.append(text(W / 2.0, H - 12, 12, "middle", "normal",
