@@ -141,8 +141,9 @@ final class OverlaySvg {
     s.append(f("<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555555\"/>%n", x0, TOP - 6, x0, BOTTOM));
   }
 
-  private static String tick(double v, double step) {
-    return step >= 1 ? f("%.0f", v) : step >= 0.1 ? f("%.1f", v) : f("%.2f", v);
+  static String tick(double v, double step) {
+    if (Math.abs(v - Math.rint(v)) < 1e-9) return f("%.0f", v); // whole values without decimals: 0, 2.5, 5, 7.5
+    return Math.abs(step * 10 - Math.rint(step * 10)) < 1e-9 ? f("%.1f", v) : f("%.2f", v); // 2.5 -> 7.5, 0.2 -> 0.6, 0.25 -> 0.75
   }
 
   private static void bar(StringBuilder s, double x, double w, List<Double> values, double top, String color, String fmt) {

@@ -131,5 +131,7 @@ class OverlayReportTest {
     assertTrue(OverlaySvg.axis(480)[1] >= 480 * 1.1);
     assertEquals(0.2, OverlaySvg.axis(0.9)[0], 1e-12);
     assertEquals(1.2, OverlaySvg.axis(0.0)[1], 1e-12, "an empty chart still has an axis");
+    assertEquals(List.of("0", "2.5", "7.5", "10", "0.6", "0.75", "200"), List.of(OverlaySvg.tick(0, 2.5), OverlaySvg.tick(2.5, 2.5), OverlaySvg.tick(7.5, 2.5),
+        OverlaySvg.tick(10, 2.5), OverlaySvg.tick(0.6, 0.2), OverlaySvg.tick(0.75, 0.25), OverlaySvg.tick(200, 50)));
   }
 }
