@@ -27,7 +27,14 @@ public final class NftNames {
     StringBuilder b = new StringBuilder(id.namespace().length() + id.name().length() + id.portName().length() + 8);
     b.append(id.namespace()).append('/').append(id.name()).append('/');
     if (!id.portName().isEmpty()) b.append(id.portName()).append('/');
-    return b.append(id.protocol().lower()).toString();
+    return b.append(proto(id.protocol())).toString();
+  }
+
+  private static final String[] PROTO = {"tcp", "udp", "sctp"};
+
+  /** "tcp", as nft spells it (Protocol.lower() lower-cases anew on every call). */
+  static String proto(dev.weft.proxy.model.Protocol p) {
+    return PROTO[p.ordinal()];
   }
 
   /** Balancing over all usable endpoints of the cluster. */

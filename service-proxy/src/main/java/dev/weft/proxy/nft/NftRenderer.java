@@ -56,7 +56,7 @@ public final class NftRenderer {
 
   public static ServiceRules render(ServicePort svc, List<Endpoint> endpoints, NodeContext node) {
     String base = NftNames.base(svc.id());
-    String proto = svc.id().protocol().lower();
+    String proto = NftNames.proto(svc.id().protocol());
     List<Endpoint> v4 = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) if (e.ip() instanceof Inet4Address) v4.add(e);
     // cluster-wide and node-local usable endpoints, from the shared selection: a probe port with
@@ -159,8 +159,11 @@ public final class NftRenderer {
   private static ServiceRules common(ServicePort svc, String proto, List<Endpoint> eps, List<InetAddress> clusterIps,
       List<InetAddress> externalIps, NodeContext node) {
     int n = eps.size();
-    String[] targets = new String[n];
-    for (int i = 0; i < n; i++) targets[i] = IpPrefix.format(eps.get(i).ip()) + " . " + eps.get(i).port();
+    String[] targets = new String[n], epIps = new String[n];
+    for (int i = 0; i < n; i++) {
+      epIps[i] = IpPrefix.format(eps.get(i).ip());
+      targets[i] = epIps[i] + " . " + eps.get(i).port();
+    }
     List<ServiceRules.Element> elements = new ArrayList<>((clusterIps.size() + externalIps.size() + 1) * (n + 1) + n);
     List<String> shared = new ArrayList<>(3);
     String port = " . " + proto + " . " + svc.port();
@@ -181,10 +184,11 @@ public final class NftRenderer {
       elements.add(new ServiceRules.Element(SERVICE_NODEPORTS, key, "goto " + NP_BAL + n));
       for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(NODEPORT_ENDPOINTS, key + " . " + i, targets[i]));
     }
-    java.util.Set<String> hairpin = new java.util.HashSet<>();
-    for (Endpoint e : eps) {
-      String ip = IpPrefix.format(e.ip());
-      if (isLocal(e, node) && hairpin.add(ip)) elements.add(new ServiceRules.Element(HAIRPIN, ip + " . " + ip, null));
+    java.util.Set<String> hairpin = null;
+    for (int i = 0; i < n; i++) {
+      if (!isLocal(eps.get(i), node)) continue;
+      if (hairpin == null) hairpin = new java.util.HashSet<>();
+      if (hairpin.add(epIps[i])) elements.add(new ServiceRules.Element(HAIRPIN, epIps[i] + " . " + epIps[i], null));
     }
     return new ServiceRules(svc.id(), new LinkedHashMap<>(), new LinkedHashMap<>(), elements, shared);
   }

@@ -367,7 +367,8 @@ public final class NftScript {
       for (ServiceRules.Element el : e.getValue()) {
         if (!first) s.append(", ");
         first = false;
-        s.append(withValues ? el.text() : el.key());
+        s.append(el.key());
+        if (withValues && el.value() != null) s.append(" : ").append(el.value());
         n++;
       }
       s.append(" }\n");

@@ -29,7 +29,7 @@ public record ServiceRules(ServicePortName id, SequencedMap<String, List<String>
   public ServiceRules {
     chains = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(chains));
     sets = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(sets));
-    elements = List.copyOf(elements);
+    elements = Collections.unmodifiableList(elements instanceof java.util.ArrayList<Element> a ? a : new java.util.ArrayList<>(elements));
     shared = List.copyOf(shared);
   }
 
