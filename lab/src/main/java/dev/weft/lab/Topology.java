@@ -27,13 +27,18 @@ final class Topology {
       Link br = u.addBridge(LabConfig.UNDERLAY_BRIDGE, 0);
       u.addAddress(br.index(), IpPrefix.parse(cfg.etcdIp() + "/" + LabConfig.UNDERLAY_PREFIX));
       u.setUp(br.index());
-      for (LabConfig.Node n : cfg.nodes()) attach(u, br, n.name(), NetNs.create(n.netns()), n.underlayIp());
-      attach(u, br, "ext", NetNs.create(paths.extNs()), cfg.extIp());
+      for (LabConfig.Node n : cfg.nodes()) attach(u, br, n.name(), NetNs.create(n.netns()), n.underlayIp(), cfg.etcdIp());
+      attach(u, br, "ext", NetNs.create(paths.extNs()), cfg.extIp(), null);
     }
   }
 
-  /** A namespace on the underlay: veth {@code eth0} inside it, its peer {@code port} on the bridge. */
-  private static void attach(Rtnl u, Link br, String port, Path ns, String ip) {
+  /**
+   * A namespace on the underlay: veth {@code eth0} inside it, its peer {@code port} on the bridge.
+   * Nodes get a default route via the underlay's gateway, as real nodes have one: without it, a
+   * packet to a Service IP with no endpoints fails routing ("network unreachable") before the
+   * iptables backend's REJECT in FORWARD/OUTPUT can answer it.
+   */
+  private static void attach(Rtnl u, Link br, String port, Path ns, String ip, String gateway) {
     u.addVeth(port, "eth0", ns, 0, null, null);
     Link p = u.requireLink(port);
     u.setMaster(p.index(), br.index());
@@ -43,6 +48,8 @@ final class Topology {
       Link eth0 = r.requireLink("eth0");
       r.addAddress(eth0.index(), IpPrefix.parse(ip + "/" + LabConfig.UNDERLAY_PREFIX));
       r.setUp(eth0.index());
+      if (gateway != null)
+        r.addRoute(dev.weft.kernel.Route.builder().gateway(IpPrefix.parseAddress(gateway)).oif(eth0.index()).build());
     }
   }
 
