@@ -13,8 +13,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
- * The rules of one service port, a pure function of the port, its endpoints and the node
- * (kube-proxy's nftables layout):
+ * The rules of one service port, a pure function of the port, its endpoints and the node.
+ *
+ * <p><b>Common case</b> (no sessionAffinity, both traffic policies Cluster, at least one usable
+ * endpoint) — elements only, no chain or rule of its own:
+ * <ul>
+ *   <li>{@code service-ips}: {@code clusterIP . proto . port : goto bal-N} (N = its endpoint count),
+ *       {@code externalIP|LB IP . proto . port : goto ext-N}; {@code service-nodeports}:
+ *       {@code proto . nodePort : goto np-N}.
+ *   <li>{@code service-endpoints}: {@code address . proto . port . i : endpointIP . port} for i in
+ *       0..N−1 and each of its addresses; {@code nodeport-endpoints}: {@code proto . nodePort . i :
+ *       endpointIP . port}. The protocol is in every key: TCP 53 and UDP 53 are different services.
+ *   <li>The shared chains, one per N and written with the table: {@code bal-N} marks ClusterIP
+ *       traffic from outside the cluster CIDR for masquerade, then {@code dnat ip to ip daddr . meta
+ *       l4proto . th dport . numgen random mod N map @service-endpoints}; {@code ext-N} marks for
+ *       masquerade then does the same; {@code np-N} marks, then looks up {@code nodeport-endpoints}.
+ * </ul>
+ * A new connection thus costs one verdict-map lookup ({@code services}) and one map lookup, both
+ * hash lookups: O(1) whatever the number of services (the old cascade cost n/2 rules per packet
+ * and a chain per service per update). An update of a common service port is element deletes and
+ * adds in the shared maps.
+ *
+ * <p><b>Rare cases</b> keep per-service-port chains (kube-proxy's nftables layout):
  * <ul>
  *   <li>{@code svc-<name>}: ClusterIP traffic from outside the cluster CIDR is marked for
  *       masquerade; then one rule per usable endpoint of the cluster, {@code numgen random mod (n−i)
@@ -27,11 +47,11 @@ import java.util.List;
  *   <li>{@code ep-<name>__<ip>/<port>}, only with sessionAffinity ClientIP: the client address goes
  *       into the endpoint's timeout set {@code aff-<name>__<ip>/<port>}, then DNAT.
  * </ul>
- * Hairpin: every endpoint contributes {@code ip . ip} to the shared set {@code hairpin-endpoints};
- * postrouting masquerades a DNAT'd connection whose source and destination are that pair (a pod
- * that reached its own Service and landed on itself), so no per-endpoint chain is needed.
- * Entries are elements: {@code service-ips} / {@code service-nodeports} point at the entry chain;
- * with no usable endpoint the service's addresses go to {@code no-endpoint-services} /
+ * Hairpin: every endpoint on this node contributes {@code ip . ip} to the shared set
+ * {@code hairpin-endpoints}; postrouting masquerades a DNAT'd connection whose source and
+ * destination are that pair (a pod that reached its own Service and landed on itself). Only local
+ * endpoints can be in such a connection here: a pod's traffic is NATed by its own node.
+ * With no usable endpoint the service's addresses go to {@code no-endpoint-services} /
  * {@code no-endpoint-nodeports} (reject; drop when only a Local policy leaves nothing), and
  * externalTrafficPolicy Local with endpoints only elsewhere puts them in
  * {@code no-local-endpoint-ips} / {@code no-local-endpoint-nodeports} (external clients dropped).

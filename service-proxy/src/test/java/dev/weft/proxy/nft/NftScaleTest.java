@@ -96,6 +96,9 @@ class NftScaleTest {
       System.out.printf("restart: adopted in %d ms; periodic verification %d ms; nothing written [load %s]%n", adopt.duration().toMillis(),
           verified.duration().toMillis(), load());
       assertFalse(restarted.sync(m2, ServiceTopology.NODE_CONTEXT).full(), "incremental after adopting: " + restarted.lastScript());
+      // nft alone on the full script (the table written anew): wall, user and system CPU seconds
+      Sh.Result timed = Sh.exec(null, p.script().text().getBytes(), List.of("/usr/bin/time", "-f", "%e s wall, %U s user, %S s sys", "nsenter", "--net=" + TestNetns.path(node), "nft", "-f", "-"));
+      System.out.printf("nft -f of the full script alone: %s [load %s]%n", timed.err().strip(), load());
       assertTrue(full.full());
       assertEquals(1, one.servicesWritten());
       String chains = Sh.run("ip", "netns", "exec", node, "nft", "list", "chains");
