@@ -29,6 +29,12 @@ import java.util.Map;
  * and the same sync is redone in full. Read-modify-write runs under an flock per network namespace
  * ({@code /run/weft/service-proxy-iptables-<netns inode>.lock}), as iptables-nft ignores the xtables
  * lock; host-nat's iptables rules (other chains, its own lock) are left alone.
+ *
+ * <p>Cost (iptables-nft 1.8.9, N services x 10 endpoints, 11 N chains): full sync on a clean node
+ * 1.0 s at 1 000, 7.4 s at 4 000; a one-service update (partial: WEFT-SERVICES is rewritten, as in
+ * kube-proxy) 0.24 s / 1.7 s; a full resync over an existing ruleset 5.8 s at 1 000 and minutes at
+ * 4 000+, because iptables-nft's per-transaction chain bookkeeping is quadratic in chains. Keep
+ * periodic full resyncs rare at scale; nftables is the backend for large clusters.
  */
 public final class IptablesProxyBackend implements ProxyBackend {
   private static final System.Logger LOG = System.getLogger(IptablesProxyBackend.class.getName());
