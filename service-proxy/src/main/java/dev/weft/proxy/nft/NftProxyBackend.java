@@ -72,10 +72,7 @@ public final class NftProxyBackend implements ProxyBackend {
         plan = NftRules.full(NftRules.state(model, node), existing(kernel));
       }
     }
-    if (plan == null) {
-      plan = NftRules.update(state, model, node);
-      if (plan.full()) plan = NftRules.full(plan.next(), existing(state.sync())); // more endpoints than the shared chains cover
-    }
+    if (plan == null) plan = NftRules.update(state, model, node);
     if (plan.full()) {
       plan = applyFull(plan);
     } else {
@@ -103,8 +100,9 @@ public final class NftProxyBackend implements ProxyBackend {
     try {
       nft.apply(plan.script().text());
       if (!plan.inPlace() || canaryPresent(plan.next().sync())) return plan;
-      // the handle counter had moved on (a refused transaction allocates handles too): the maps
-      // declared again are the transaction's last sets, the canary rule its last rule
+      // the handle counter had moved on (a refused transaction allocates handles too): the
+      // balancing groups' maps, declared again, are the transaction's last sets (or per-service
+      // sets after them), the canary rule its last rule
       NftRunner.Result r = nft.exec("list sets ip\nlist maps ip\n", "nft", "-a", "-t", "-f", "-");
       long lastSet = r.exit() == 0 ? NftScript.maxSetHandle(r.out()) : 0;
       long canary = lastSet + plan.script().blockRules();

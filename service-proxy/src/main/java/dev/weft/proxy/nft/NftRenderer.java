@@ -65,12 +65,13 @@ public final class NftRenderer {
   static final String GOTO_REJECT = "goto " + REJECT;
   /** endpoint IP . the same IP: a connection DNAT'd back to its own source is masqueraded (hairpin). */
   static final String HAIRPIN = "hairpin-endpoints";
-  /** ClusterIP / externalIP / LB IP . protocol . port . endpoint index : endpoint address . port. */
-  static final String SERVICE_ENDPOINTS = "service-endpoints";
-  /** protocol . NodePort . endpoint index : endpoint address . port. */
-  static final String NODEPORT_ENDPOINTS = "nodeport-endpoints";
-  /** Shared balancing chains, one per endpoint count N: ClusterIP, external IP and NodePort entries. */
-  static final String BAL = "bal-", EXT_BAL = "ext-", NP_BAL = "np-";
+  /**
+   * The balancing group of endpoint count N (see {@link #group}): maps {@code eps-N} (ClusterIP /
+   * externalIP / LB IP . protocol . port . endpoint index : endpoint address . port) and
+   * {@code np-eps-N} (protocol . NodePort . endpoint index : endpoint), chains {@code bal-N},
+   * {@code ext-N}, {@code np-N}.
+   */
+  static final String EPS = "eps-", NP_EPS = "np-eps-", BAL = "bal-", EXT_BAL = "ext-", NP_BAL = "np-";
 
   private NftRenderer() {}
 
@@ -185,24 +186,20 @@ public final class NftRenderer {
       targets[i] = epIps[i] + " . " + eps.get(i).port();
     }
     List<ServiceRules.Element> elements = new ArrayList<>((clusterIps.size() + externalIps.size() + 1) * (n + 1) + n);
-    List<String> shared = new ArrayList<>(3);
-    String port = " . " + proto + " . " + svc.port();
-    if (!clusterIps.isEmpty()) shared.add(BAL + n);
-    if (!externalIps.isEmpty()) shared.add(EXT_BAL + n);
-    if (svc.nodePort() != 0) shared.add(NP_BAL + n);
+    String port = " . " + proto + " . " + svc.port(), eps_ = EPS + n, npEps = NP_EPS + n;
     for (int k = 0; k < 2; k++) {
       List<InetAddress> ips = k == 0 ? clusterIps : externalIps;
       String verdict = "goto " + (k == 0 ? BAL : EXT_BAL) + n;
       for (InetAddress ip : ips) {
         String key = IpPrefix.format(ip) + port;
         elements.add(new ServiceRules.Element(SERVICE_IPS, key, verdict));
-        for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(SERVICE_ENDPOINTS, key + " . " + i, targets[i]));
+        for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(eps_, key + " . " + i, targets[i]));
       }
     }
     if (svc.nodePort() != 0) {
       String key = proto + " . " + svc.nodePort();
       elements.add(new ServiceRules.Element(SERVICE_NODEPORTS, key, "goto " + NP_BAL + n));
-      for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(NODEPORT_ENDPOINTS, key + " . " + i, targets[i]));
+      for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(npEps, key + " . " + i, targets[i]));
     }
     java.util.Set<String> hairpin = null;
     for (int i = 0; i < n; i++) {
@@ -210,7 +207,7 @@ public final class NftRenderer {
       if (hairpin == null) hairpin = new java.util.HashSet<>();
       if (hairpin.add(epIps[i])) elements.add(new ServiceRules.Element(HAIRPIN, epIps[i] + " . " + epIps[i], null));
     }
-    return new ServiceRules(svc.id(), new LinkedHashMap<>(), new LinkedHashMap<>(), elements, shared);
+    return new ServiceRules(svc.id(), new LinkedHashMap<>(), new LinkedHashMap<>(), elements, List.of(eps_));
   }
 
   /**
@@ -221,19 +218,46 @@ public final class NftRenderer {
     return e.nodeName() == null || e.nodeName().equals(node.nodeName());
   }
 
-  /** The rules of a shared balancing chain ({@code bal-N}, {@code ext-N}, {@code np-N}). */
-  static List<String> sharedChain(String name, NodeContext node) {
-    String cidr = node.clusterCidr() == null ? null : node.clusterCidr().network().toString();
-    if (name.startsWith(BAL)) {
-      String mod = name.substring(BAL.length());
-      String dnat = "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + mod + " map @" + SERVICE_ENDPOINTS;
-      return cidr == null ? List.of(dnat) : List.of("ip saddr != " + cidr + " jump " + MARK_MASQ, dnat);
+  /**
+   * The declarations of balancing group N (the name of its address map, {@code eps-N}): its two
+   * maps, then its three chains, as a table block fragment; returns its number of rules. A group
+   * is written with the table or, when a service port first needs it, with the update — always
+   * with its maps in the same script: nft 1.0.6 refuses a new rule referring to a {@code typeof …
+   * : ip daddr . th dport} map it has to read back from the kernel ("conflicting protocols
+   * specified: ip vs. th"), while adding elements to one works.
+   */
+  static int group(StringBuilder s, String group, NodeContext node) {
+    String n = group.substring(EPS.length());
+    s.append("\tmap ").append(EPS).append(n).append(" { typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport; }\n");
+    s.append("\tmap ").append(NP_EPS).append(n).append(" { typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport; }\n");
+    String dnat = "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + n + " map @" + EPS + n;
+    int rules = 5;
+    s.append("\tchain ").append(BAL).append(n).append(" {\n");
+    if (node.clusterCidr() != null) {
+      s.append("\t\tip saddr != ").append(node.clusterCidr().network()).append(" jump ").append(MARK_MASQ).append('\n');
+      rules++;
     }
-    if (name.startsWith(EXT_BAL))
-      return List.of("jump " + MARK_MASQ, "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + name.substring(EXT_BAL.length()) + " map @" + SERVICE_ENDPOINTS);
-    if (name.startsWith(NP_BAL))
-      return List.of("jump " + MARK_MASQ, "dnat ip to meta l4proto . th dport . numgen random mod " + name.substring(NP_BAL.length()) + " map @" + NODEPORT_ENDPOINTS);
-    throw new IllegalArgumentException(name);
+    s.append("\t\t").append(dnat).append("\n\t}\n");
+    s.append("\tchain ").append(EXT_BAL).append(n).append(" {\n\t\tjump ").append(MARK_MASQ).append("\n\t\t").append(dnat).append("\n\t}\n");
+    s.append("\tchain ").append(NP_BAL).append(n).append(" {\n\t\tjump ").append(MARK_MASQ)
+        .append("\n\t\tdnat ip to meta l4proto . th dport . numgen random mod ").append(n).append(" map @").append(NP_EPS).append(n).append("\n\t}\n");
+    return rules;
+  }
+
+  /** The chains of group {@code eps-N}, in the order {@link #group} declares them. */
+  static List<String> groupChains(String group) {
+    String n = group.substring(EPS.length());
+    return List.of(BAL + n, EXT_BAL + n, NP_BAL + n);
+  }
+
+  /** The maps of group {@code eps-N}. */
+  static List<String> groupMaps(String group) {
+    return List.of(group, NP_EPS + group.substring(EPS.length()));
+  }
+
+  /** A map of a balancing group: declared again whenever rules refer to it anew. */
+  static boolean isGroupMap(String set) {
+    return set.startsWith(EPS) || set.startsWith(NP_EPS);
   }
 
   /**

@@ -34,14 +34,15 @@ public final class NftRules {
    * state's ({@link Layered}): deriving the state after a one-service update costs that service.
    *
    * @param hairpin hairpin element key → number of service ports whose endpoints need it
-   * @param sharedMax the shared balancing chains go up to this endpoint count
+   * @param groups balancing group ({@code eps-N}) → number of service ports using it
    * @param sync the sync-state element written with it (digest, canary handle, handle counter)
    */
-  public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin, int sharedMax,
+  public record State(NodeContext node, Map<ServicePortName, Entry> entries, Map<String, Integer> hairpin, Map<String, Integer> groups,
       NftScript.SyncState sync) {
     public State {
       entries = entries instanceof Layered<ServicePortName, Entry> l ? l : Layered.of(new HashMap<>(entries));
       hairpin = hairpin instanceof Layered<String, Integer> l ? l : Layered.of(new HashMap<>(hairpin));
+      groups = Collections.unmodifiableMap(new java.util.TreeMap<>(groups));
     }
 
     /** The digest of the table's content: the fixed part's plus every service port's (mod 2^64). */
@@ -51,7 +52,7 @@ public final class NftRules {
 
     /** The same content, known to be held by the kernel under {@code kernel}'s handles. */
     State adopt(NftScript.SyncState kernel) {
-      return new State(node, entries, hairpin, sharedMax, kernel);
+      return new State(node, entries, hairpin, groups, kernel);
     }
   }
 
@@ -95,16 +96,6 @@ public final class NftRules {
     }
   }
 
-  /** Shared balancing chains are written for endpoint counts 1..16 at least (then powers of two). */
-  static final int MIN_SHARED = 16;
-
-  /** The endpoint count N of the shared chains these rules jump to (0 for none). */
-  static int maxEndpoints(ServiceRules r) {
-    int n = 0;
-    for (String c : r.shared()) n = Math.max(n, Integer.parseInt(c, c.indexOf('-') + 1, c.length(), 10));
-    return n;
-  }
-
   /** The whole table, written anew. */
   public static Plan full(ProxyModel model, NodeContext node) {
     return full(model, node, null);
@@ -133,7 +124,7 @@ public final class NftRules {
   }
 
   private static Plan full(State st, List<ServiceRules> rendered, NftScript.Existing existing) {
-    NftScript.Script script = NftScript.full(st.node(), rendered, st.sharedMax(), st.digest(), existing);
+    NftScript.Script script = NftScript.full(st.node(), rendered, st.groups().keySet(), st.digest(), existing);
     long canary = (existing == null ? 0 : existing.next()) + script.allocations();
     return new Plan(script, st.adopt(new NftScript.SyncState(st.digest(), canary, canary)), true, null);
   }
@@ -143,24 +134,22 @@ public final class NftRules {
     Map<ServicePortName, Entry> entries = HashMap.newHashMap(model.services().size());
     Map<String, Integer> hairpin = new HashMap<>();
     long[] digest = {NftScript.skeletonDigest(node)};
-    int[] maxN = {0};
+    Map<String, Integer> groups = new HashMap<>();
     forEach(model, (svc, eps) -> {
       Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
       entries.put(svc.id(), e);
       rendered.add(e.rules());
       digest[0] += e.digest();
       for (ServiceRules.Element el : e.rules().elements()) if (el.set().equals(NftRenderer.HAIRPIN)) hairpin.merge(el.key(), 1, Integer::sum);
-      maxN[0] = Math.max(maxN[0], maxEndpoints(e.rules()));
+      for (String g : e.rules().shared()) groups.merge(g, 1, Integer::sum);
     });
-    int sharedMax = Math.max(MIN_SHARED, Integer.highestOneBit(Math.max(1, maxN[0] - 1)) << 1);
-    long d = digest[0] + ServiceRules.mix(sharedMax);
-    return new State(node, Layered.of(entries), Layered.of(hairpin), sharedMax, new NftScript.SyncState(d, 0, 0));
+    return new State(node, Layered.of(entries), Layered.of(hairpin), groups, new NftScript.SyncState(digest[0], 0, 0));
   }
 
   /**
    * Only the service ports whose definition or endpoints differ from {@code previous} (nothing at
-   * all when none does); a full plan when there is no previous state, the node changed (its CIDRs
-   * are in the fixed rules) or a service port has more endpoints than the shared chains cover.
+   * all when none does); a full plan when there is no previous state or the node changed (its
+   * CIDRs are in the fixed rules).
    */
   public static Plan update(State previous, ProxyModel model, NodeContext node) {
     if (previous == null || !previous.node().equals(node)) return full(model, node);
@@ -169,7 +158,6 @@ public final class NftRules {
     List<ServicePortName> changed = new ArrayList<>();
     long[] digest = {previous.digest()};
     int[] present = {0};
-    boolean[] tooMany = {false};
     forEach(model, (svc, eps) -> {
       Entry old = previous.entries().get(svc.id());
       if (old != null) {
@@ -177,7 +165,6 @@ public final class NftRules {
         if ((old.service() == svc || old.service().equals(svc)) && (old.endpoints() == eps || old.endpoints().equals(eps))) return;
       }
       Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
-      if (maxEndpoints(e.rules()) > previous.sharedMax()) tooMany[0] = true;
       changes.put(svc.id(), e);
       changed.add(svc.id());
       after.put(svc.id(), e.rules());
@@ -187,7 +174,6 @@ public final class NftRules {
         digest[0] -= old.digest();
       }
     });
-    if (tooMany[0]) return full(model, node); // its shared chains are not there
     if (present[0] < previous.entries().size()) {
       java.util.Set<ServicePortName> ids = new java.util.HashSet<>(model.services().keySet());
       for (var e : previous.entries().entrySet()) {
@@ -200,12 +186,13 @@ public final class NftRules {
     }
     if (changed.isEmpty()) return new Plan(NftScript.Script.NOTHING, previous, false, changed);
     Layered.Editor<String, Integer> hairpin = ((Layered<String, Integer>) previous.hairpin()).edit();
-    NftScript.Script script = NftScript.update(before, after, changed, hairpin, previous.sync(), digest[0]);
+    Map<String, Integer> groups = new HashMap<>(previous.groups());
+    NftScript.Script script = NftScript.update(before, after, changed, hairpin, groups, node, previous.sync(), digest[0]);
     if (script == NftScript.Script.NOTHING) digest[0] = previous.digest(); // re-rendered equal (a change the rules ignore)
     NftScript.SyncState sync = script == NftScript.Script.NOTHING ? previous.sync()
         : new NftScript.SyncState(digest[0], previous.sync().next() + 1, previous.sync().next() + 1 + script.allocations());
     Layered<ServicePortName, Entry> entries = ((Layered<ServicePortName, Entry>) previous.entries()).with(changes);
-    return new Plan(script, new State(node, entries, hairpin.done(), previous.sharedMax(), sync), false, changed);
+    return new Plan(script, new State(node, entries, hairpin.done(), groups, sync), false, changed);
   }
 
   /**

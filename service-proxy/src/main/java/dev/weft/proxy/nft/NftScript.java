@@ -45,7 +45,7 @@ public final class NftScript {
   static final String CANARY_RULE = "counter";
   static final String SYNC_STATE = "sync-state";
   /** Changes whenever the layout changes: a table of another layout is never adopted. */
-  static final String LAYOUT = "weft-nft-2";
+  static final String LAYOUT = "weft-nft-3";
   static final int MASQ_MARK = 0x4000;
 
   /**
@@ -103,16 +103,10 @@ public final class NftScript {
     int allocations(Existing existing) {
       int a = rules;
       for (String c : chains) if (existing == null || !existing.chains().contains(c)) a++;
-      for (String set : sets) if (existing == null || !existing.sets().contains(set) || RECREATED.contains(set)) a++;
+      for (String set : sets) if (existing == null || !existing.sets().contains(set) || NftRenderer.isGroupMap(set)) a++;
       return a;
     }
   }
-
-  /**
-   * The maps a rewrite in place deletes and declares again: nft 1.0.6 cannot add rules referring to
-   * them once it has to read their {@code typeof} back from the kernel (see {@link #sharedChains}).
-   */
-  static final List<String> RECREATED = List.of(NftRenderer.SERVICE_ENDPOINTS, NftRenderer.NODEPORT_ENDPOINTS);
 
   /**
    * A weft table of this layout found in the kernel, to be rewritten in place.
@@ -155,8 +149,6 @@ public final class NftScript {
     s.append("\tcomment \"weft service proxy: Services as NAT (nftables backend)\"\n");
     map(s, d, NftRenderer.SERVICE_IPS, "type ipv4_addr . inet_proto . inet_service : verdict", "ClusterIP, externalIP, LoadBalancer IP . protocol . port: the service's entry chain");
     map(s, d, NftRenderer.SERVICE_NODEPORTS, "type inet_proto . inet_service : verdict", "protocol . NodePort, on every local address: the service's external entry chain");
-    map(s, d, NftRenderer.SERVICE_ENDPOINTS, "typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "address . proto . port . index: endpoint");
-    map(s, d, NftRenderer.NODEPORT_ENDPOINTS, "typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport", "proto . NodePort . index: endpoint");
     map(s, d, NftRenderer.NO_ENDPOINT_SERVICES, "type ipv4_addr . inet_proto . inet_service : verdict", "service addresses with no usable endpoint: reject, or drop when only a Local policy leaves none");
     map(s, d, NftRenderer.NO_ENDPOINT_NODEPORTS, "type inet_proto . inet_service : verdict", "NodePorts with no usable endpoint: reject");
     map(s, d, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
@@ -211,23 +203,8 @@ public final class NftScript {
     s.append("\t}\n");
   }
 
-  /**
-   * The shared balancing chains of a table: {@code bal-N}, {@code ext-N}, {@code np-N} for every N
-   * up to {@code max}. They are all written by the full script, never by an update: nft 1.0.6
-   * refuses a new rule that refers to a {@code typeof … : ip daddr . th dport} map it has to read
-   * back from the kernel ("conflicting protocols specified: ip vs. th"), while adding elements to it
-   * works. A service port with more endpoints than {@code max} makes the next sync a full one.
-   */
-  static List<String> sharedChains(int max) {
-    List<String> r = new ArrayList<>(3 * max);
-    for (String kind : List.of(NftRenderer.BAL, NftRenderer.EXT_BAL, NftRenderer.NP_BAL))
-      for (int n = 1; n <= max; n++) r.add(kind + n);
-    return r;
-  }
-
   /** Order in which the shared maps and sets get their elements (fixed: golden files, diffs). */
-  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SERVICE_ENDPOINTS, NftRenderer.NODEPORT_ENDPOINTS,
-      NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS, NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS,
+  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS, NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS,
       NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
 
   /**
@@ -243,7 +220,7 @@ public final class NftScript {
    * when a kept set's declaration differs (an affinity timeout changed); the backend then writes
    * it anew.
    */
-  public static Script full(NodeContext node, Collection<ServiceRules> services, int sharedMax, long digest, Existing existing) {
+  public static Script full(NodeContext node, Collection<ServiceRules> services, Collection<String> groups, long digest, Existing existing) {
     int size = 4096;
     for (ServiceRules r : services) size += 48 * (r.ruleCount() + r.chains().size()) + 56 * r.elements().size();
     StringBuilder s = new StringBuilder(size);
@@ -252,12 +229,14 @@ public final class NftScript {
     block.append("table ").append(T).append(" {\n");
     skeleton(block, node, d);
     int rules = SKELETON_RULES, written = 0;
-    for (String c : sharedChains(sharedMax)) {
-      List<String> body = NftRenderer.sharedChain(c, node);
-      chainBody(block, c, body);
-      rules += body.size();
-      d.chains.add(c);
-      d.rules += body.size();
+    List<String> sortedGroups = new ArrayList<>(groups);
+    sortedGroups.sort(GROUP_ORDER);
+    for (String g : sortedGroups) {
+      int r = NftRenderer.group(block, g, node);
+      rules += r;
+      d.rules += r;
+      d.sets.addAll(NftRenderer.groupMaps(g));
+      d.chains.addAll(NftRenderer.groupChains(g));
     }
     for (ServiceRules r : services) {
       if (r.isEmpty()) continue;
@@ -279,12 +258,15 @@ public final class NftScript {
       s.append("delete table ").append(T).append('\n');
     } else {
       s.append("flush table ").append(T).append('\n');
+      // the balancing groups' maps are declared again (rules will refer to them anew), the fixed
+      // part's emptied, stale chains and sets deleted
       for (String set : existing.sets()) {
-        if (RECREATED.contains(set)) s.append("delete map ").append(T).append(' ').append(set).append('\n');
+        if (NftRenderer.isGroupMap(set)) s.append("delete map ").append(T).append(' ').append(set).append('\n');
         else if (d.sets.contains(set) && SHARED_SETS.containsKey(set)) s.append("flush ").append(SHARED_SETS.get(set)).append(' ').append(T).append(' ').append(set).append('\n');
       }
       for (String c : existing.chains()) if (!d.chains.contains(c)) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
-      for (String set : existing.sets()) if (!d.sets.contains(set)) s.append("delete ").append(set.startsWith("aff-") ? "set" : SHARED_SETS.getOrDefault(set, "set")).append(' ').append(T).append(' ').append(set).append('\n');
+      for (String set : existing.sets())
+        if (!d.sets.contains(set) && !NftRenderer.isGroupMap(set)) s.append("delete ").append(SHARED_SETS.getOrDefault(set, "set")).append(' ').append(T).append(' ').append(set).append('\n');
     }
     s.append(block);
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
@@ -301,6 +283,9 @@ public final class NftScript {
     syncState(s, new SyncState(digest, canary, canary), false);
     return new Script(s.toString(), written, rules, elements, allocations, d.rules);
   }
+
+  /** Balancing groups by endpoint count. */
+  static final java.util.Comparator<String> GROUP_ORDER = java.util.Comparator.comparingInt(g -> Integer.parseInt(g.substring(NftRenderer.EPS.length())));
 
   /** The fixed part's maps and sets (name → "map" or "set"), emptied by a rewrite in place. */
   static final Map<String, String> SHARED_SETS = sharedSets();
@@ -382,17 +367,18 @@ public final class NftScript {
    * {@link Script#NOTHING} when none of them differs. {@code hairpinCounts} (hairpin element key →
    * service ports using it) is updated in place: the shared hairpin element is written when its
    * first user appears and deleted when its last one goes (decided on the net change, so a
-   * transaction never adds and deletes the same element). The shared balancing chains the service
-   * ports jump to must exist ({@link #sharedChains}).
+   * transaction never adds and deletes the same element). {@code groupCounts} (balancing group →
+   * service ports using it) likewise: a group is declared (maps and chains) when its first user
+   * appears, deleted after its last one's elements when it goes.
    *
    * @param prev the sync state the kernel holds (its canary handle and handle counter)
    * @param digest the digest of the table after this transaction
    */
   public static Script update(Map<?, ServiceRules> before, Map<?, ServiceRules> after, Collection<?> changed, Map<String, Integer> hairpinCounts,
-      SyncState prev, long digest) {
+      Map<String, Integer> groupCounts, NodeContext node, SyncState prev, long digest) {
     Map<String, List<ServiceRules.Element>> deleteEls = new LinkedHashMap<>(), addEls = new LinkedHashMap<>();
     List<String> flush = new ArrayList<>(), deleteChains = new ArrayList<>(), deleteSets = new ArrayList<>(), deleteSetsFirst = new ArrayList<>();
-    Map<String, Integer> hairpinBefore = new LinkedHashMap<>();
+    Map<String, Integer> hairpinBefore = new LinkedHashMap<>(), groupsBefore = new HashMap<>();
     StringBuilder block = new StringBuilder();
     int rules = 0, services = 0, allocations = 0;
     for (Object id : changed) {
@@ -423,6 +409,8 @@ public final class NftScript {
           addEls.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
         }
       }
+      if (old != null) for (String g : old.shared()) count(groupCounts, groupsBefore, g, -1);
+      if (neu != null) for (String g : neu.shared()) count(groupCounts, groupsBefore, g, 1);
       // chains: a changed set declaration means every chain of the port is rewritten (they refer to it)
       for (var c : oldChains.entrySet()) {
         List<String> now = newChains.get(c.getKey());
@@ -455,16 +443,33 @@ public final class NftScript {
       if (e.getValue() == 0 && now > 0) addEls.computeIfAbsent(NftRenderer.HAIRPIN, k -> new ArrayList<>()).add(new ServiceRules.Element(NftRenderer.HAIRPIN, e.getKey(), null));
       else if (e.getValue() > 0 && now == 0) deleteEls.computeIfAbsent(NftRenderer.HAIRPIN, k -> new ArrayList<>()).add(new ServiceRules.Element(NftRenderer.HAIRPIN, e.getKey(), null));
     }
-    StringBuilder s = new StringBuilder(block.length() + 1024);
+    List<String> touched = new ArrayList<>(groupsBefore.keySet()), deleteGroups = new ArrayList<>();
+    touched.sort(GROUP_ORDER);
+    StringBuilder groupBlock = new StringBuilder();
+    for (String g : touched) {
+      int was = groupsBefore.get(g), now = groupCounts.getOrDefault(g, 0);
+      if (was == 0 && now > 0) {
+        int r = NftRenderer.group(groupBlock, g, node);
+        rules += r;
+        allocations += 2 + 3 + r;
+      } else if (was > 0 && now == 0) {
+        deleteGroups.add(g);
+      }
+    }
+    StringBuilder s = new StringBuilder(block.length() + groupBlock.length() + 1024);
     s.append("delete rule ").append(T).append(' ').append(CANARY).append(" handle ").append(prev.canary()).append('\n');
     s.append("add rule ").append(T).append(' ').append(CANARY).append(' ').append(CANARY_RULE).append('\n');
     int elements = elements(s, "delete", deleteEls, false);
     for (String c : flush) s.append("flush chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSetsFirst) s.append("delete set ").append(T).append(' ').append(set).append('\n');
-    if (!block.isEmpty()) s.append("table ").append(T).append(" {\n").append(block).append("}\n");
+    if (!block.isEmpty() || !groupBlock.isEmpty()) s.append("table ").append(T).append(" {\n").append(groupBlock).append(block).append("}\n");
     elements += elements(s, "add", addEls, true);
     for (String c : deleteChains) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
     for (String set : deleteSets) s.append("delete set ").append(T).append(' ').append(set).append('\n');
+    for (String g : deleteGroups) {
+      for (String c : NftRenderer.groupChains(g)) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
+      for (String m : NftRenderer.groupMaps(g)) s.append("delete map ").append(T).append(' ').append(m).append('\n');
+    }
     SyncState next = new SyncState(digest, prev.next() + 1, prev.next() + 1 + allocations);
     syncState(s, next, true);
     return new Script(s.toString(), services, rules, elements, allocations, 0);

@@ -8,8 +8,8 @@ import java.util.SequencedMap;
 
 /**
  * What one service port owns in the table, as nft text: its chains (name → rules, in order), its
- * sets (name → declaration body), its elements in the shared sets and maps, and the shared
- * balancing chains it jumps to ({@code bal-N}, …: they exist while some service port uses them).
+ * sets (name → declaration body), its elements in the shared sets and maps, and the balancing
+ * groups it uses ({@code eps-N}: maps and chains that exist while some service port uses them).
  * Equal values mean the kernel needs no change for this service port.
  */
 public record ServiceRules(ServicePortName id, SequencedMap<String, List<String>> chains, SequencedMap<String, String> sets, List<Element> elements,

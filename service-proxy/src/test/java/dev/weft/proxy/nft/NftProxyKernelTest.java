@@ -220,8 +220,8 @@ class NftProxyKernelTest {
       SyncResult second = b.sync(m2, NODE_CONTEXT);
       assertFalse(second.full());
       assertEquals(1, second.servicesWritten());
-      assertEquals(3, second.rulesWritten(), "b's elements: its entry moves from bal-1 to bal-2 (delete + add), its second endpoint; "
-          + "no rule, no hairpin element (pod-c's pair exists for c)\n" + b.lastScript());
+      assertEquals(5, second.rulesWritten(), "b's elements: its entry moves from bal-1 to bal-2 (delete + add), its endpoint from eps-1 to "
+          + "eps-2 (delete + add) with its second one; no rule (group 2 exists for a), no hairpin element (pod-c's pair exists for c)\n" + b.lastScript());
       Map<String, List<Long>> h2 = handles();
       assertEquals(h1, h2, "an element-only update: no rule rewritten");
       assertTrue(b.lastScript().lines().noneMatch(l -> l.contains("chain") && !l.contains("sync-canary")), b.lastScript());

@@ -96,14 +96,14 @@ class NftScaleTest {
       System.out.printf("restart: adopted in %d ms; periodic verification %d ms; nothing written [load %s]%n", adopt.duration().toMillis(),
           verified.duration().toMillis(), load());
       assertFalse(restarted.sync(m2, ServiceTopology.NODE_CONTEXT).full(), "incremental after adopting: " + restarted.lastScript());
+      String chains = Sh.run("ip", "netns", "exec", node, "nft", "list", "chains");
+      assertTrue(chains.contains("chain bal-10 ") && chains.contains("chain bal-11 ") && chains.contains("chain np-10 "), chains);
+      assertFalse(chains.contains("svc-"), "no per-service chain for common services");
       // nft alone on the full script (the table written anew): wall, user and system CPU seconds
       Sh.Result timed = Sh.exec(null, p.script().text().getBytes(), List.of("/usr/bin/time", "-f", "%e s wall, %U s user, %S s sys", "nsenter", "--net=" + TestNetns.path(node), "nft", "-f", "-"));
       System.out.printf("nft -f of the full script alone: %s [load %s]%n", timed.err().strip(), load());
       assertTrue(full.full());
       assertEquals(1, one.servicesWritten());
-      String chains = Sh.run("ip", "netns", "exec", node, "nft", "list", "chains");
-      assertTrue(chains.contains("chain bal-10 ") && chains.contains("chain bal-11 ") && chains.contains("chain np-10 "), chains);
-      assertFalse(chains.contains("svc-"), "no per-service chain for common services");
       assertTrue(full.duration().toMillis() < 60_000 && times.stream().allMatch(t -> t < 5_000), "generous bounds: " + full.duration() + " " + times);
     }
   }

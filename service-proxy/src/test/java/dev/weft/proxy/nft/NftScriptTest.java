@@ -93,7 +93,11 @@ class NftScriptTest {
         \t}
         \tset aff-default/old/tcp__10.244.1.9/80 {
         \t}
-        \tmap service-endpoints {
+        \tmap eps-1 {
+        \t}
+        \tmap eps-9 {
+        \t}
+        \tchain bal-9 {
         \t}
         \tmap service-ips {
         \t}
@@ -105,12 +109,14 @@ class NftScriptTest {
         \t}
         }
         """, 100);
-    assertEquals(java.util.Set.of("services", "svc-default/old/tcp", "sync-canary"), existing.chains());
+    assertEquals(java.util.Set.of("services", "svc-default/old/tcp", "sync-canary", "bal-9"), existing.chains());
     NftRules.Plan p = NftRules.full(anew.next(), existing);
     String text = p.script().text();
     assertTrue(text.startsWith("add table ip weft_proxy\nflush table ip weft_proxy\n"), text);
     assertFalse(text.contains("delete table"));
-    assertTrue(text.contains("delete map ip weft_proxy service-endpoints\n"), text);
+    assertTrue(text.contains("delete map ip weft_proxy eps-1\n") && text.contains("map eps-1 {"), "a group's map is declared again: " + text);
+    assertEquals(1, text.split("delete map ip weft_proxy eps-9\n", -1).length - 1, "a stale group's map deleted once: " + text);
+    assertTrue(text.contains("delete chain ip weft_proxy bal-9\n"), text);
     assertTrue(text.contains("flush map ip weft_proxy service-ips\n") && text.contains("flush set ip weft_proxy hairpin-endpoints\n"), text);
     assertTrue(text.contains("delete chain ip weft_proxy svc-default/old/tcp\n") && text.contains("delete set ip weft_proxy aff-default/old/tcp__10.244.1.9/80\n"), text);
     assertFalse(text.contains("delete chain ip weft_proxy services") || text.contains("delete chain ip weft_proxy sync-canary"), text);
@@ -153,20 +159,30 @@ class NftScriptTest {
     ProxyModel m2 = of(tcp("default/web:http", "10.96.0.10", 80).nodePort(30080).externalIp("192.168.60.20")
         .ready("10.244.1.2", 8080, "node-1").ready("10.244.2.2", 8080, "node-2").ready("10.244.2.3", 8080, "node-2"),
         udp("default/web:dns", "10.96.0.10", 53).ready("10.244.1.2", 53, "node-1").ready("10.244.2.2", 53, "node-2"));
-    assertTrue(text.contains("chain bal-3 {") && text.contains("chain ext-16 {") && text.contains("chain np-16 {"), text);
+    assertTrue(text.contains("map eps-2 {") && text.contains("chain bal-2 {") && !text.contains("bal-3"), "only the groups in use: " + text);
     NftRules.Plan u = NftRules.update(p.next(), m2, NODE);
     String ut = u.script().text();
     assertFalse(u.full());
-    assertFalse(ut.contains("chain") || ut.contains("flush") || ut.contains("table ip weft_proxy {"), "elements only: " + ut);
+    assertFalse(ut.contains("flush") || ut.contains("delete chain") || ut.contains("delete map"), "eps-2 still used by the UDP port: " + ut);
+    assertTrue(ut.contains("map eps-3 {") && ut.contains("map np-eps-3 {") && ut.contains("chain bal-3 {") && ut.contains("chain ext-3 {") && ut.contains("chain np-3 {"),
+        "a new group is declared with its maps: " + ut);
     assertTrue(ut.contains("10.96.0.10 . tcp . 80 : goto bal-3") && ut.contains("10.96.0.10 . tcp . 80 . 2 : 10.244.2.3 . 8080"), ut);
-    assertEquals(0, u.script().allocations());
-    // more endpoints than the shared chains cover: a full sync with more of them
+    assertEquals(NftRules.full(m2, NODE).next().groups(), u.next().groups());
+    assertEquals(NftRules.full(m2, NODE).next().digest(), u.next().digest());
+    // the UDP port moves to 3 as well: group 2 has no user left and goes, after its elements
+    ProxyModel m3 = of(tcp("default/web:http", "10.96.0.10", 80).nodePort(30080).externalIp("192.168.60.20")
+        .ready("10.244.1.2", 8080, "node-1").ready("10.244.2.2", 8080, "node-2").ready("10.244.2.3", 8080, "node-2"),
+        udp("default/web:dns", "10.96.0.10", 53).ready("10.244.1.2", 53, "node-1").ready("10.244.2.2", 53, "node-2").ready("10.244.2.3", 53, "node-2"));
+    String u3 = NftRules.update(u.next(), m3, NODE).script().text();
+    assertFalse(u3.contains("table ip weft_proxy {"), "elements only: " + u3);
+    assertTrue(u3.indexOf("delete element ip weft_proxy eps-2") < u3.indexOf("delete chain ip weft_proxy bal-2")
+        && u3.indexOf("delete chain ip weft_proxy bal-2") < u3.indexOf("delete map ip weft_proxy eps-2"), u3);
+    // any number of endpoints: its group comes with it, no full sync
     Models.Svc big = tcp("default/big:", "10.96.0.99", 80);
-    for (int i = 0; i < 17; i++) big.ready("10.244.3." + (i + 1), 80, "node-2");
+    for (int i = 0; i < 100; i++) big.ready("10.244.3." + (i + 1), 80, "node-2");
     NftRules.Plan f = NftRules.update(p.next(), of(big), NODE);
-    assertTrue(f.full());
-    assertEquals(32, f.next().sharedMax());
-    assertTrue(f.script().text().contains("chain bal-17 {"));
+    assertFalse(f.full());
+    assertTrue(f.script().text().contains("chain bal-100 {") && f.script().text().contains("numgen random mod 100 map @eps-100"), f.script().text());
   }
 
   @Test
