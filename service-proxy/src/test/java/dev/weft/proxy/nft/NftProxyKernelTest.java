@@ -113,6 +113,23 @@ class NftProxyKernelTest {
     for (String p : List.of("pod-a", "pod-b", "pod-c")) assertTrue(s.getOrDefault(p, 0L) >= 25, "each endpoint gets a share: " + s);
   }
 
+  /** Scaling up by an update: the new endpoint count's balancing group comes with the update, all endpoints get traffic. */
+  @Test
+  void balancingAfterAnUpdateToANewEndpointCount() {
+    try (NftProxyBackend b = new NftProxyBackend(t.nodeNetns())) {
+      b.sync(of(Models.tcp("default/scale:", "10.96.0.21", 80).nodePort(30021).ready(POD_A, 80, N1)), NODE_CONTEXT);
+      SyncResult up = b.sync(of(Models.tcp("default/scale:", "10.96.0.21", 80).nodePort(30021).ready(POD_A, 80, N1).ready(POD_B, 80, N1).ready(POD_C, 80, N1)), NODE_CONTEXT);
+      assertFalse(up.full(), b.lastScript());
+      assertTrue(b.lastScript().contains("chain bal-3 {") && b.lastScript().contains("delete map ip weft_proxy eps-1"), b.lastScript());
+      Map<String, Long> s = spread(tcpMany(t.pod("pod-d"), "10.96.0.21", 80, 90));
+      for (String p : List.of("pod-a", "pod-b", "pod-c")) assertTrue(s.getOrDefault(p, 0L) >= 12, "each endpoint gets a share: " + s);
+      Map<String, Long> np = spread(tcpMany(t.ext, NODE_IP, 30021, 60));
+      assertEquals(3, np.keySet().stream().filter(k -> k.startsWith("pod-")).count(), "the NodePort too: " + np);
+    } finally {
+      proxy.invalidate();
+    }
+  }
+
   @Test
   void terminatingEndpointsOnlyWhenNoneIsReady() {
     sync(of(Models.tcp("default/rolling:", "10.96.5.1", 80).terminating(POD_A, 80, N1).notReady(POD_C, 80, N1),
