@@ -40,7 +40,7 @@ public final class CniBenchMain {
       opts = BenchOptions.parse(args);
     } catch (BenchOptions.UsageException e) {
       if (e.getMessage() != null) System.err.println("run-cni-bench: " + e.getMessage());
-      System.err.print(BenchOptions.USAGE);
+      (e.getMessage() == null ? System.out : System.err).print(BenchOptions.USAGE);
       System.exit(e.getMessage() == null ? 0 : 2);
       return;
     }
