@@ -12,14 +12,16 @@ import java.util.Objects;
 /**
  * Pure generation of the {@code nft -f -} scripts: one script is one transaction.
  *
- * <p>A full script replaces the whole table atomically ({@code add table} + {@code delete table} +
- * the table): whatever drifted (flushed, deleted, edited by hand) is gone afterwards. An update
- * script changes only the service ports given to it, in an order the kernel accepts in one
- * transaction: stale elements deleted, changed and removed chains flushed (dropping their
- * references), new sets, chains and rules added, new elements added, then removed chains and sets
- * deleted. A common service port is only elements (see {@link NftRenderer}), so its update is
- * element deletes and adds: nft reads nothing from the kernel for them and the kernel validates
- * only what the transaction touches.
+ * <p>A full script replaces the whole table atomically, either anew ({@code add table} +
+ * {@code delete table} + the table) or in place (see {@link #full}): whatever drifted (flushed,
+ * deleted, edited by hand) is gone afterwards. An update script changes only the service ports
+ * given to it, in an order the kernel accepts in one transaction: stale elements deleted, changed
+ * and removed chains flushed (dropping their references), new balancing groups, sets, chains and
+ * rules added, new elements added, then removed chains, sets and groups deleted. A common service
+ * port is only elements (see {@link NftRenderer}), so its update is element deletes and adds (plus
+ * a balancing group when it is the first with its endpoint count): nft reads only the table's
+ * set declarations, and the kernel checks only what the transaction touches — ~5 ms of CPU for nft
+ * at 10 000 services, as at one.
  *
  * <p>Every update begins by deleting the canary rule (chain {@code sync-canary}, never jumped to)
  * by its handle and adding it again: if someone flushed or deleted the table the rule is gone, the
