@@ -1,5 +1,7 @@
 package dev.weft.proxy.iptables;
 
+import dev.weft.kernel.testing.Golden;
+
 import static dev.weft.proxy.testing.Models.tcp;
 import static dev.weft.proxy.testing.Models.udp;
 import static dev.weft.proxy.testing.Models.sctp;
@@ -22,6 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /** The pure rule generator against golden files, plus the partial-sync bookkeeping. */
 class IptablesRulesetTest {
+  private static final Golden GOLDEN = Golden.at("golden/iptables");
+
   /** NodePorts on every local address (no nodeIps): the addrtype form. */
   static final NodeContext ANY_ADDRESS = new NodeContext("node-1", List.of(), IpPrefix.parse("10.244.0.0/16"), IpPrefix.parse("10.244.1.0/24"));
   /** NodePorts on the node's two addresses. */
@@ -34,7 +38,7 @@ class IptablesRulesetTest {
 
   @Test
   void clusterIpOnly() {
-    Golden.check("clusterip.rules", full(Models.of(
+    GOLDEN.check("clusterip.rules", full(Models.of(
         tcp("default/web:http", "10.96.0.10", 80).ready("10.244.1.2", 8080, "node-1").ready("10.244.1.3", 8080, "node-1").ready("10.244.2.2", 8080, "node-2"),
         tcp("default/one:", "10.96.0.11", 443).ready("10.244.1.4", 8443, "node-1")), ANY_ADDRESS));
   }
@@ -42,20 +46,20 @@ class IptablesRulesetTest {
   @Test
   void nodePort() {
     ProxyModel m = Models.of(tcp("default/web:http", "10.96.0.10", 80).nodePort(30080).ready("10.244.1.2", 80, "node-1").ready("10.244.2.2", 80, "node-2"));
-    Golden.check("nodeport.rules", full(m, NODE));
+    GOLDEN.check("nodeport.rules", full(m, NODE));
     assertEquals(full(m, NODE), full(m, ANY_ADDRESS), "NodePorts answer on every local address but loopback, whatever nodeIps says");
   }
 
   @Test
   void loadBalancerAndExternalIps() {
-    Golden.check("loadbalancer.rules", full(Models.of(
+    GOLDEN.check("loadbalancer.rules", full(Models.of(
         tcp("default/lb:http", "10.96.0.20", 80).nodePort(30081).loadBalancerIp("203.0.113.10").externalIp("198.51.100.7")
             .ready("10.244.1.2", 80, "node-1").ready("10.244.2.2", 80, "node-2")), NODE));
   }
 
   @Test
   void localPolicies() {
-    Golden.check("local.rules", full(Models.of(
+    GOLDEN.check("local.rules", full(Models.of(
         // eTP Local with a local endpoint: SVL for outsiders, SVC for pods and the node
         tcp("default/etp:http", "10.96.0.30", 80).nodePort(30082).loadBalancerIp("203.0.113.11").externalLocal().healthCheckNodePort(32000)
             .ready("10.244.1.2", 80, "node-1").ready("10.244.2.2", 80, "node-2"),
@@ -69,14 +73,14 @@ class IptablesRulesetTest {
 
   @Test
   void affinity() {
-    Golden.check("affinity.rules", full(Models.of(
+    GOLDEN.check("affinity.rules", full(Models.of(
         tcp("default/sticky:http", "10.96.0.40", 80).affinity(Duration.ofSeconds(10800))
             .ready("10.244.1.2", 80, "node-1").ready("10.244.1.3", 80, "node-1")), NODE));
   }
 
   @Test
   void noEndpoints() {
-    Golden.check("no-endpoints.rules", full(Models.of(
+    GOLDEN.check("no-endpoints.rules", full(Models.of(
         tcp("default/empty:http", "10.96.0.50", 80).nodePort(30084).externalIp("198.51.100.8"),
         udp("default/empty:dns", "10.96.0.50", 53),
         sctp("default/empty:sctp", "10.96.0.50", 9),
@@ -85,7 +89,7 @@ class IptablesRulesetTest {
 
   @Test
   void terminatingFallback() {
-    Golden.check("terminating.rules", full(Models.of(
+    GOLDEN.check("terminating.rules", full(Models.of(
         // a ready endpoint hides the terminating ones
         tcp("default/rolling:http", "10.96.0.60", 80).ready("10.244.1.2", 80, "node-1").terminating("10.244.1.3", 80, "node-1"),
         // none ready: the serving terminating ones are used
@@ -95,7 +99,7 @@ class IptablesRulesetTest {
 
   @Test
   void multiPortUdpSctp() {
-    Golden.check("multiport.rules", full(Models.of(
+    GOLDEN.check("multiport.rules", full(Models.of(
         tcp("default/multi:http", "10.96.0.70", 80).ready("10.244.1.2", 80, "node-1").ready("10.244.1.3", 80, "node-1"),
         tcp("default/multi:alt", "10.96.0.70", 8080).ready("10.244.1.2", 8080, "node-1").ready("10.244.1.3", 8080, "node-1"),
         udp("default/multi:dns", "10.96.0.70", 53).nodePort(30053).ready("10.244.1.2", 5353, "node-1").ready("10.244.1.3", 5353, "node-1"),
@@ -122,7 +126,7 @@ class IptablesRulesetTest {
         """;
     KernelView k = KernelView.parse(save);
     assertEquals(Set.of("WEFT-SERVICES", "WEFT-SVC-STALESTALESTALE"), k.natChains(), "host-nat's chains are not ours");
-    Golden.check("full-over-existing.rules", IptablesRuleset.full(Models.of(tcp("default/web:http", "10.96.0.10", 80).ready("10.244.1.2", 80, "node-1")),
+    GOLDEN.check("full-over-existing.rules", IptablesRuleset.full(Models.of(tcp("default/web:http", "10.96.0.10", 80).ready("10.244.1.2", 80, "node-1")),
         NODE, k, false).restore());
   }
 
@@ -140,7 +144,7 @@ class IptablesRulesetTest {
     IptablesRuleset.Plan p = IptablesRuleset.partial(second, NODE, first.applied(), false);
     assertFalse(p.full());
     assertEquals(1, p.servicesWritten());
-    Golden.check("partial.rules", p.restore());
+    GOLDEN.check("partial.rules", p.restore());
     assertFalse(p.restore().contains(":" + ChainNames.svc(web.id())), "unchanged web's chain is not redeclared (that would flush it)");
     assertTrue(p.restore().contains("-X " + ChainNames.svc(gone.id())));
     assertTrue(p.restore().contains("-X " + ChainNames.sep(dns.id(), new Endpoint(Models.addr("10.244.2.2"), 5353, "node-2", true, true, false))));
@@ -170,7 +174,7 @@ class IptablesRulesetTest {
         -A PREROUTING -m addrtype --dst-type LOCAL -j WEFT-HOSTPORT-DNAT
         COMMIT
         """;
-    Golden.check("remove-all.rules", IptablesRuleset.removeAll(KernelView.parse(save)));
+    GOLDEN.check("remove-all.rules", IptablesRuleset.removeAll(KernelView.parse(save)));
     assertNull(IptablesRuleset.removeAll(KernelView.parse("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n")));
   }
 

@@ -1,5 +1,7 @@
 package dev.weft.proxy.nft;
 
+import dev.weft.kernel.testing.Golden;
+
 import static dev.weft.proxy.testing.Models.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -17,11 +19,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NftScriptTest {
+  private static final Golden GOLDEN = Golden.at("golden/nft");
+
   static final NodeContext NODE = ServiceTopology.NODE_CONTEXT;
 
   @Test
   void goldenFullScripts() {
-    for (var e : GoldenModels.all().entrySet()) Golden.check(e.getKey() + ".nft", NftRules.full(e.getValue(), NODE).script().text());
+    for (var e : GoldenModels.all().entrySet()) GOLDEN.check(e.getKey() + ".nft", NftRules.full(e.getValue(), NODE).script().text());
   }
 
   static ProxyModel before() {
@@ -47,7 +51,7 @@ class NftScriptTest {
     NftRules.Plan first = NftRules.full(before(), NODE);
     NftRules.Plan update = NftRules.update(first.next(), after(), NODE);
     assertFalse(update.full());
-    Golden.check("update.nft", update.script().text());
+    GOLDEN.check("update.nft", update.script().text());
     // web (endpoint added), goes (removed), comes (new), dns (endpoint removed), sticky (timeout)
     assertEquals(5, update.script().services());
     assertFalse(update.script().text().contains("stays"), "an unchanged service is not touched");
