@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JDK := $(shell scripts/find-jdk25 2>/dev/null)
 MVN := JAVA_HOME=$(JDK) mvn -B -q -Dstyle.color=never
 # Debian packages the tests and the lab need (installed when missing; needs root).
-DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl iputils-ping procps
+DEBS := iproute2 nftables iptables conntrack containernetworking-plugins jq gcc socat util-linux etcd-server etcd-client iperf3 curl iputils-ping procps python3
 
 .PHONY: all build test lab deps check-jdk clean dist bench bench-cni bench-overlay bench-services bench-deps
 
@@ -20,8 +20,8 @@ build: check-jdk
 	@JAVA_HOME=$(JDK) scripts/make-dist
 
 test: check-jdk deps build
-	$(MVN) -fae -Dweft.dist=$(CURDIR)/dist -Dsurefire.failIfNoSpecifiedTests=false test
-	@scripts/leak-check
+	@rc=0; $(MVN) -fae -Dweft.dist=$(CURDIR)/dist -Dsurefire.failIfNoSpecifiedTests=false test || rc=$$?; \
+	  scripts/leak-check || rc=1; scripts/test-summary; exit $$rc
 
 # a 3-node cluster of network namespaces with 4 pods; prints the status and what to try next
 lab: check-jdk deps build
