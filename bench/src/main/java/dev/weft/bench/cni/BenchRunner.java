@@ -285,7 +285,7 @@ final class BenchRunner {
         ? new BenchResult.Probe("floor", List.of(), null, null, floorNote == null ? "skipped (--no-floor)" : floorNote, null)
         : probe(floor, probeNanos, probeCpu);
     BenchResult.Probe spawnR = spawn == null ? new BenchResult.Probe("spawn", List.of(), null, null, "skipped (--no-floor)", null) : probe(spawn, probeNanos, probeCpu);
-    machine.put("loadavgEnd", Machine.loadavg());
+    machine.put("loadavgEnd", dev.weft.bench.HostFacts.loadavg());
     String builtAfter = Machine.describe(opts.withDist(originalDist)).get("weftCniJarBuilt");
     if (!builtAfter.equals(machine.get("weftCniJarBuilt")))
       notes.add(originalDist + " was rebuilt during the run (weft-cni-plugin.jar " + machine.get("weftCniJarBuilt") + " -> " + builtAfter

@@ -63,7 +63,7 @@ final class OverlayBench {
     checkMtu();
     startRrServers();
     for (int round = 1; round <= opts.rounds(); round++) {
-      log.printf("round %d/%d (load %s)%n", round, opts.rounds(), Machine.loadavg());
+      log.printf("round %d/%d (load %s)%n", round, opts.rounds(), dev.weft.bench.HostFacts.loadavg());
       for (int streams : new int[] {1, opts.parallel()})
         for (BenchPath p : res.paths) iperf(p, round, streams);
       for (BenchPath p : res.paths) rr(p, round);

@@ -78,7 +78,7 @@ public final class OverlayBenchMain {
   }
 
   private static int report(OverlayOptions opts, OverlayResults res, String started, String stamp, long t0, Thread hook) {
-    res.machine.put("uptimeEnd", Machine.uptime());
+    res.machine.put("uptimeEnd", dev.weft.bench.HostFacts.uptime());
     res.machine.put("durationSeconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
     String builtEnd = Machine.distBuilt(opts);
     if (!builtEnd.equals(res.machine.get("distBuilt"))) res.machine.put("distRebuiltDuringRun", builtEnd);

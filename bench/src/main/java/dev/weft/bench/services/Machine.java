@@ -1,7 +1,7 @@
 package dev.weft.bench.services;
 
+import dev.weft.bench.HostFacts;
 import dev.weft.proxy.nft.NftProxyBackend;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +9,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** What a reader needs to compare runs: cores, kernel, load, tool versions, and which service-proxy build ran. */
@@ -18,24 +17,24 @@ final class Machine {
 
   static Map<String, String> describe(Path repo) {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("nproc", String.valueOf(Runtime.getRuntime().availableProcessors()));
-    m.put("kernel", firstLine(Path.of("/proc/sys/kernel/osrelease")));
-    m.put("cpu", cpu());
-    m.put("uptimeStart", sh("uptime"));
-    m.put("nft", sh("nft", "-v"));
-    m.put("iptables", sh("iptables", "-V"));
-    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put("nproc", HostFacts.nproc());
+    m.put("kernel", HostFacts.kernel());
+    m.put("cpu", HostFacts.cpuModel());
+    m.put("uptimeStart", HostFacts.sh("uptime"));
+    m.put("nft", HostFacts.sh("nft", "-v"));
+    m.put("iptables", HostFacts.sh("iptables", "-V"));
+    m.put("java", HostFacts.java());
     m.put("jvmFlags", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
-    m.put("repoHead", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s"));
+    m.put("repoHead", HostFacts.sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s"));
     String pinned = System.getenv("WEFT_PROXY_COMMIT");
     if (pinned != null && !pinned.isBlank()) {
       // the jar was built from exactly this commit (e.g. a `git archive` export), not from the work tree
-      m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", pinned.strip(), "--", "service-proxy/src/main"));
+      m.put("serviceProxyLastCommit", HostFacts.sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", pinned.strip(), "--", "service-proxy/src/main"));
       m.put("serviceProxyBuiltFrom", "git archive of " + pinned.strip() + " (exact commit, no uncommitted changes)");
       m.put("serviceProxyUncommittedFiles", "0");
     } else {
-      m.put("serviceProxyLastCommit", sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", "--", "service-proxy/src/main"));
-      String dirty = sh("git", "-C", repo.toString(), "status", "--porcelain", "--", "service-proxy/src/main");
+      m.put("serviceProxyLastCommit", HostFacts.sh("git", "-C", repo.toString(), "log", "-1", "--format=%h %cI %s", "--", "service-proxy/src/main"));
+      String dirty = HostFacts.sh("git", "-C", repo.toString(), "status", "--porcelain", "--", "service-proxy/src/main");
       m.put("serviceProxyBuiltFrom", "the work tree (dist/ or service-proxy/target)");
       m.put("serviceProxyUncommittedFiles", dirty.isEmpty() ? "0" : dirty.lines().count() + ": " + String.join(", ", dirty.lines().map(String::strip).toList()));
     }
@@ -50,10 +49,6 @@ final class Machine {
     return m;
   }
 
-  static String uptime() {
-    return sh("uptime");
-  }
-
   private static String sha256(Path p) throws Exception {
     MessageDigest d = MessageDigest.getInstance("SHA-256");
     try (InputStream in = Files.newInputStream(p)) {
@@ -61,30 +56,5 @@ final class Machine {
       for (int r; (r = in.read(b)) > 0; ) d.update(b, 0, r);
     }
     return HexFormat.of().formatHex(d.digest()).substring(0, 16);
-  }
-
-  private static String cpu() {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
-          .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  private static String firstLine(Path p) {
-    try {
-      return Files.readAllLines(p).getFirst().strip();
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
-  }
-
-  static String sh(String... cmd) {
-    try {
-      return Topology.run(List.of(cmd), null).strip();
-    } catch (RuntimeException e) {
-      return "unknown";
-    }
   }
 }

@@ -61,7 +61,7 @@ public final class ServicesBenchMain {
     }
     Runtime.getRuntime().removeShutdownHook(hook);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    String uptimeEnd = Machine.uptime();
+    String uptimeEnd = dev.weft.bench.HostFacts.uptime();
 
     Summary s = new Summary(bench.syncs, new ArrayList<>(bench.latency.values()), o.backends(), o.sizes());
     String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
