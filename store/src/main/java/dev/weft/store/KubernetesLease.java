@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A liveness lease over the Kubernetes API: a coordination.k8s.io/v1 Lease object whose {@code spec.renewTime} the
@@ -24,27 +22,23 @@ import java.util.concurrent.TimeUnit;
  * deletes them with the Lease) and are listed in its {@code weft.dev/attached} annotation so that a sweep — run by
  * every store's renewal thread — deletes them itself when the Lease has run out (Kubernetes has no TTL of its own).
  */
-final class KubernetesLease implements Lease {
+final class KubernetesLease extends RenewedLease {
     private static final System.Logger LOG = System.getLogger(KubernetesLease.class.getName());
     static final String LABEL = "weft.dev/lease";
     static final String ATTACHED = "weft.dev/attached";
 
     private final KubernetesClusterStore store;
     private final KubernetesClient client;
-    private final ScheduledExecutorService scheduler;
     private final io.fabric8.kubernetes.api.model.coordination.v1.Lease object;
     private final long id;
-    private final Duration ttl;
-    private ScheduledFuture<?> renewal;
 
     private KubernetesLease(KubernetesClusterStore store, KubernetesClient client, ScheduledExecutorService scheduler,
                             io.fabric8.kubernetes.api.model.coordination.v1.Lease object, long id, Duration ttl) {
+        super(scheduler, ttl);
         this.store = store;
         this.client = client;
-        this.scheduler = scheduler;
         this.object = object;
         this.id = id;
-        this.ttl = ttl;
     }
 
     static KubernetesLease grant(KubernetesClusterStore store, KubernetesClient client, String namespace, Duration ttl,
@@ -62,8 +56,6 @@ final class KubernetesLease implements Lease {
 
     @Override public long id() { return id; }
 
-    @Override public Duration ttl() { return ttl; }
-
     <T extends HasMetadata> T attach(T obj) {
         obj.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion(object.getApiVersion())
                 .withKind(object.getKind()).withName(object.getMetadata().getName()).withUid(object.getMetadata().getUid()).build()));
@@ -79,45 +71,21 @@ final class KubernetesLease implements Lease {
     }
 
     @Override
-    public synchronized void keepAlive(LeaseObserver observer) {
-        if (renewal != null) return;
-        long period = Math.max(200, ttl.toMillis() / 3);
-        renewal = scheduler.scheduleWithFixedDelay(() -> renewOnce(observer), period, period, TimeUnit.MILLISECONDS);
+    void renew() {
+        KubernetesClusterStore.call("renew lease", () -> client.resource(object).edit(l -> {
+            l.getSpec().setRenewTime(now());
+            return l;
+        }));
     }
 
     @Override
-    public void keepAlive() {
-        keepAlive(new LeaseObserver() {
-            @Override public void renewalFailed(StoreException cause) { LOG.log(Level.WARNING, cause.getMessage()); }
-            @Override public void expired(LeaseExpiredException cause) { LOG.log(Level.ERROR, cause.getMessage()); }
-        });
-    }
-
-    private void renewOnce(LeaseObserver observer) {
-        try {
-            KubernetesClusterStore.call("renew lease", () -> client.resource(object).edit(l -> {
-                l.getSpec().setRenewTime(now());
-                return l;
-            }));
-        } catch (NotFoundException e) {
-            close();
-            observer.expired(new LeaseExpiredException("lease " + object.getMetadata().getName() + " expired or was revoked"));
-        } catch (StoreException e) {
-            observer.renewalFailed(e);
-        }
-    }
+    String name() { return "lease " + object.getMetadata().getName(); }
 
     @Override
     public void revoke() {
         close();
         var current = client.resource(object).get();
         if (current != null) deleteWithAttached(client, current);
-    }
-
-    @Override
-    public synchronized void close() {
-        if (renewal != null) renewal.cancel(false);
-        renewal = null;
     }
 
     static void sweep(KubernetesClusterStore store, KubernetesClient client, String namespace) {
@@ -154,6 +122,6 @@ final class KubernetesLease implements Lease {
 
     private static ZonedDateTime now() { return ZonedDateTime.now(ZoneOffset.UTC); }
 
-    @Override public String toString() { return "kubernetes lease " + object.getMetadata().getName() + " (ttl " + ttl.toSeconds() + " s)"; }
+    @Override public String toString() { return "kubernetes lease " + object.getMetadata().getName() + " (ttl " + ttl().toSeconds() + " s)"; }
 
 }
