@@ -31,11 +31,13 @@ public final class EtcdClusterStore implements ClusterStore {
     private final EtcdCalls calls;
     private final ObjectCodec codec = new ObjectCodec();
     private final ScheduledExecutorService renewals;
+    private final EtcdReconnect reconnect;
 
     private EtcdClusterStore(Client client, KeyLayout keys, EtcdCalls calls) {
         this.client = client;
         this.keys = keys;
         this.calls = calls;
+        this.reconnect = new EtcdReconnect(client);
         this.renewals = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("etcd-lease-renewal").factory());
     }
 
@@ -46,6 +48,9 @@ public final class EtcdClusterStore implements ClusterStore {
                 .endpoints(endpoints.toArray(String[]::new))
                 .connectTimeout(timeout)
                 .retryMaxDuration(timeout)
+                // jetcd's default retry backoff grows to 2.5 s; a local etcd coming back is worth asking sooner
+                .retryDelay(100)
+                .retryMaxDelay(1_000)
                 .build();
         return new EtcdClusterStore(client, new KeyLayout(prefix), new EtcdCalls(timeout, String.join(",", endpoints)));
     }
@@ -129,7 +134,7 @@ public final class EtcdClusterStore implements ClusterStore {
 
     @Override
     public <T extends HasMetadata> Watch watch(Class<T> kind, String namespace, WatchHandler<T> handler) {
-        EtcdWatch<T> watch = new EtcdWatch<>(client, calls, keys.collection(kind, namespace), kind, codec, handler);
+        EtcdWatch<T> watch = new EtcdWatch<>(client, calls, reconnect, keys.collection(kind, namespace), kind, codec, handler);
         watch.start();
         return watch;
     }

@@ -25,6 +25,7 @@ final class EtcdWatch<T extends HasMetadata> implements Watch {
 
     private final Client client;
     private final EtcdCalls calls;
+    private final EtcdReconnect reconnect;
     private final String prefix;
     private final Class<T> kind;
     private final ObjectCodec codec;
@@ -33,12 +34,13 @@ final class EtcdWatch<T extends HasMetadata> implements Watch {
     private final ReentrantLock lock = new ReentrantLock();
     private Watcher watcher;
     private long generation;
-    private boolean recovering;
+    private volatile boolean recovering;
     private volatile boolean closed;
 
-    EtcdWatch(Client client, EtcdCalls calls, String prefix, Class<T> kind, ObjectCodec codec, WatchHandler<T> handler) {
+    EtcdWatch(Client client, EtcdCalls calls, EtcdReconnect reconnect, String prefix, Class<T> kind, ObjectCodec codec, WatchHandler<T> handler) {
         this.client = client;
         this.calls = calls;
+        this.reconnect = reconnect;
         this.prefix = prefix;
         this.kind = kind;
         this.codec = codec;
@@ -150,6 +152,19 @@ final class EtcdWatch<T extends HasMetadata> implements Watch {
             lock.unlock();
         }
         Thread.ofVirtual().name("etcd-relist " + prefix).start(this::relistUntilDone);
+        Thread.ofVirtual().name("etcd-reconnect " + prefix).start(this::reconnectWhileRecovering);
+    }
+
+    /** While the re-list waits for a connection, keeps gRPC from backing off for seconds once etcd is back. */
+    private void reconnectWhileRecovering() {
+        while (!closed && recovering) {
+            reconnect.now();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     private void relistUntilDone() {

@@ -138,6 +138,46 @@ class EtcdClusterStoreTest {
         }
     }
 
+    /**
+     * After a multi-second outage gRPC's reconnect backoff has grown past a second; the watch must not wait it out:
+     * a change written as soon as etcd answers again reaches the handler within a second.
+     */
+    @Test
+    void watchFollowsChangesWithinASecondOfALongOutage() {
+        store.create(node("n1"));
+        var handler = new RecordingHandler<Node>();
+        try (Watch ignored = store.watch(Node.class, null, handler)) {
+            ETCD.kill();
+            // the port held by a listener that never answers (connections hang), then released
+            var endpoint = java.net.URI.create(ETCD.endpoint());
+            try (var hold = new java.net.ServerSocket()) {
+                hold.setReuseAddress(true);
+                hold.bind(new java.net.InetSocketAddress(endpoint.getHost(), endpoint.getPort()), 1);
+                sleep(3_500);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            sleep(4_500); // refused connections: the channel's backoff keeps growing (1 s, 1.6 s, 2.6 s, ...)
+            ETCD.relaunch();
+            try (var probe = EtcdClusterStore.connect(ETCD.endpoints(), prefix, Duration.ofSeconds(3))) {
+                probe.create(node("n2"));
+            }
+            long written = System.nanoTime();
+            handler.await("n2 after the outage", Duration.ofSeconds(10), h -> h.saw(WatchEvent.Type.ADDED, "n2"));
+            long millis = (System.nanoTime() - written) / 1_000_000;
+            assertTrue(millis <= 1_000, "the watch delivered a change " + millis + " ms after it was written");
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void watchRelistsAfterCompactionWhileDisconnected() throws Exception {
         try (var proxy = dev.weft.store.testing.TcpProxy.to(ETCD.endpoint());
