@@ -7,6 +7,7 @@ import dev.weft.proxy.model.Protocol;
 import dev.weft.proxy.model.ProxyModel;
 import dev.weft.proxy.model.ServicePort;
 import dev.weft.proxy.model.ServicePortName;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,10 +23,13 @@ import java.util.Objects;
 public final class NftRules {
   private NftRules() {}
 
-  /** What one service port was rendered from, its rules and their {@link ServiceRules#digest}. */
-  public record Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules, long digest) {
-    Entry(ServicePort service, List<Endpoint> endpoints, ServiceRules rules) {
-      this(service, endpoints, rules, rules.digest());
+  /**
+   * What one service port was rendered from, its rules and their {@link ServiceRules#digest}; {@code sole}: it was
+   * the only service port on each of its addresses (see {@link NftRenderer#render(ServicePort, List, NodeContext, boolean)}).
+   */
+  public record Entry(ServicePort service, List<Endpoint> endpoints, boolean sole, ServiceRules rules, long digest) {
+    Entry(ServicePort service, List<Endpoint> endpoints, boolean sole, ServiceRules rules) {
+      this(service, endpoints, sole, rules, rules.digest());
     }
   }
 
@@ -135,8 +139,10 @@ public final class NftRules {
     Map<String, Integer> hairpin = new HashMap<>();
     long[] digest = {NftScript.skeletonDigest(node)};
     Map<String, Integer> groups = new HashMap<>();
+    java.util.Set<InetAddress> shared = sharedAddresses(model);
     forEach(model, (svc, eps) -> {
-      Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
+      boolean sole = isSole(svc, shared);
+      Entry e = new Entry(svc, eps, sole, NftRenderer.render(svc, eps, node, sole));
       entries.put(svc.id(), e);
       rendered.add(e.rules());
       digest[0] += e.digest();
@@ -158,13 +164,15 @@ public final class NftRules {
     List<ServicePortName> changed = new ArrayList<>();
     long[] digest = {previous.digest()};
     int[] present = {0};
+    java.util.Set<InetAddress> shared = sharedAddresses(model);
     forEach(model, (svc, eps) -> {
       Entry old = previous.entries().get(svc.id());
+      boolean sole = isSole(svc, shared);
       if (old != null) {
         present[0]++;
-        if ((old.service() == svc || old.service().equals(svc)) && (old.endpoints() == eps || old.endpoints().equals(eps))) return;
+        if (old.sole() == sole && (old.service() == svc || old.service().equals(svc)) && (old.endpoints() == eps || old.endpoints().equals(eps))) return;
       }
-      Entry e = new Entry(svc, eps, NftRenderer.render(svc, eps, node));
+      Entry e = new Entry(svc, eps, sole, NftRenderer.render(svc, eps, node, sole));
       changes.put(svc.id(), e);
       changed.add(svc.id());
       after.put(svc.id(), e.rules());
@@ -193,6 +201,29 @@ public final class NftRules {
         : new NftScript.SyncState(digest[0], previous.sync().next() + 1, previous.sync().next() + 1 + script.allocations());
     Layered<ServicePortName, Entry> entries = ((Layered<ServicePortName, Entry>) previous.entries()).with(changes);
     return new Plan(script, new State(node, entries, hairpin.done(), groups, sync), false, changed);
+  }
+
+  /**
+   * Addresses that more than one service port has (a multi-port Service's ClusterIP, an externalIP several Services
+   * share): a service port on one of them is not {@link #isSole sole}. One pass over the model's addresses.
+   */
+  static java.util.Set<InetAddress> sharedAddresses(ProxyModel model) {
+    java.util.Set<InetAddress> seen = java.util.HashSet.newHashSet(model.services().size() * 2), shared = new java.util.HashSet<>();
+    for (ServicePort svc : model.services().values()) {
+      for (InetAddress a : svc.clusterIps()) if (!seen.add(a)) shared.add(a);
+      for (InetAddress a : svc.externalIps()) if (!seen.add(a)) shared.add(a);
+      for (InetAddress a : svc.loadBalancerIps()) if (!seen.add(a)) shared.add(a);
+    }
+    return shared;
+  }
+
+  /** None of the port's addresses is in {@code shared} (an address listed twice by the port itself counts as shared). */
+  static boolean isSole(ServicePort svc, java.util.Set<InetAddress> shared) {
+    if (shared.isEmpty()) return true;
+    for (InetAddress a : svc.clusterIps()) if (shared.contains(a)) return false;
+    for (InetAddress a : svc.externalIps()) if (shared.contains(a)) return false;
+    for (InetAddress a : svc.loadBalancerIps()) if (shared.contains(a)) return false;
+    return true;
   }
 
   /**

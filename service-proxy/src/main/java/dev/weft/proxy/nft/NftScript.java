@@ -47,7 +47,7 @@ public final class NftScript {
   static final String CANARY_RULE = "counter";
   static final String SYNC_STATE = "sync-state";
   /** Changes whenever the layout changes: a table of another layout is never adopted. */
-  static final String LAYOUT = "weft-nft-3";
+  static final String LAYOUT = "weft-nft-4";
   static final int MASQ_MARK = 0x4000;
 
   /**
@@ -156,6 +156,7 @@ public final class NftScript {
     map(s, d, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
     map(s, d, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
     map(s, d, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
+    map(s, d, NftRenderer.SPICKS, "typeof numgen random mod 1 : verdict", "endpoint index : the chain that looks that endpoint of a sole-address service up by destination address");
     map(s, d, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
     chain(s, d, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
@@ -206,8 +207,8 @@ public final class NftScript {
   }
 
   /** Order in which the shared maps and sets get their elements (fixed: golden files, diffs). */
-  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS, NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS,
-      NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
+  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SPICKS, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS,
+      NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS, NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
 
   /**
    * The whole table for these service ports, replacing whatever is there; {@code digest} goes into
@@ -240,6 +241,14 @@ public final class NftScript {
       d.sets.addAll(NftRenderer.groupMaps(g));
       d.chains.addAll(NftRenderer.groupChains(g));
     }
+    int indices = sortedGroups.isEmpty() ? 0 : NftRenderer.groupSize(sortedGroups.getLast());
+    for (int i = 0; i < indices; i++) {
+      int r = NftRenderer.index(block, i);
+      rules += r;
+      d.rules += r;
+      d.sets.add(NftRenderer.SEPS + i);
+      d.chains.add(NftRenderer.SPICK + i);
+    }
     for (ServiceRules r : services) {
       if (r.isEmpty()) continue;
       written++;
@@ -264,15 +273,16 @@ public final class NftScript {
       // part's emptied, stale chains and sets deleted
       for (String set : existing.sets()) {
         if (NftRenderer.isGroupMap(set)) s.append("delete map ").append(T).append(' ').append(set).append('\n');
-        else if (d.sets.contains(set) && SHARED_SETS.containsKey(set)) s.append("flush ").append(SHARED_SETS.get(set)).append(' ').append(T).append(' ').append(set).append('\n');
+        else if (d.sets.contains(set) && (SHARED_SETS.containsKey(set) || isIndexMap(set))) s.append("flush ").append(kind(set)).append(' ').append(T).append(' ').append(set).append('\n');
       }
       for (String c : existing.chains()) if (!d.chains.contains(c)) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
       for (String set : existing.sets())
-        if (!d.sets.contains(set) && !NftRenderer.isGroupMap(set)) s.append("delete ").append(SHARED_SETS.getOrDefault(set, "set")).append(' ').append(T).append(' ').append(set).append('\n');
+        if (!d.sets.contains(set) && !NftRenderer.isGroupMap(set)) s.append("delete ").append(kind(set)).append(' ').append(T).append(' ').append(set).append('\n');
     }
     s.append(block);
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
     for (String set : ELEMENT_ORDER) bySet.put(set, new ArrayList<>());
+    for (int i = 0; i < indices; i++) bySet.get(NftRenderer.SPICKS).add(NftRenderer.indexElement(i));
     Map<String, java.util.Set<String>> keys = new HashMap<>();
     for (ServiceRules r : services)
       for (ServiceRules.Element e : r.elements()) {
@@ -284,6 +294,16 @@ public final class NftScript {
     long canary = (existing == null ? 0 : existing.next()) + allocations;
     syncState(s, new SyncState(digest, canary, canary), false);
     return new Script(s.toString(), written, rules, elements, allocations, d.rules);
+  }
+
+  /** A sole-address index map ({@code seps-i}): emptied or deleted by a rewrite in place like the fixed part's maps. */
+  static boolean isIndexMap(String set) {
+    return set.startsWith(NftRenderer.SEPS);
+  }
+
+  /** "map" or "set", for deleting or flushing {@code set}. */
+  private static String kind(String set) {
+    return isIndexMap(set) ? "map" : SHARED_SETS.getOrDefault(set, "set");
   }
 
   /** Balancing groups by endpoint count. */
@@ -453,11 +473,20 @@ public final class NftScript {
       if (was == 0 && now > 0) {
         int r = NftRenderer.group(groupBlock, g, node);
         rules += r;
-        allocations += 2 + 3 + r;
+        allocations += 2 + NftRenderer.groupChains(g).size() + r;
       } else if (was > 0 && now == 0) {
         deleteGroups.add(g);
       }
     }
+    // sole-address indices follow the largest group: new ones declared with the groups, gone ones deleted after them
+    int indicesBefore = largestGroup(groupCounts, groupsBefore, true), indicesAfter = largestGroup(groupCounts, groupsBefore, false);
+    for (int i = indicesBefore; i < indicesAfter; i++) {
+      rules += NftRenderer.index(groupBlock, i);
+      allocations += NftRenderer.INDEX_ALLOCATIONS;
+      addEls.computeIfAbsent(NftRenderer.SPICKS, k -> new ArrayList<>()).add(NftRenderer.indexElement(i));
+    }
+    for (int i = indicesAfter; i < indicesBefore; i++)
+      deleteEls.computeIfAbsent(NftRenderer.SPICKS, k -> new ArrayList<>()).add(NftRenderer.indexElement(i));
     StringBuilder s = new StringBuilder(block.length() + groupBlock.length() + 1024);
     s.append("delete rule ").append(T).append(' ').append(CANARY).append(" handle ").append(prev.canary()).append('\n');
     s.append("add rule ").append(T).append(' ').append(CANARY).append(' ').append(CANARY_RULE).append('\n');
@@ -472,9 +501,24 @@ public final class NftScript {
       for (String c : NftRenderer.groupChains(g)) s.append("delete chain ").append(T).append(' ').append(c).append('\n');
       for (String m : NftRenderer.groupMaps(g)) s.append("delete map ").append(T).append(' ').append(m).append('\n');
     }
+    for (int i = indicesAfter; i < indicesBefore; i++) {
+      s.append("delete chain ").append(T).append(' ').append(NftRenderer.SPICK).append(i).append('\n');
+      s.append("delete map ").append(T).append(' ').append(NftRenderer.SEPS).append(i).append('\n');
+    }
     SyncState next = new SyncState(digest, prev.next() + 1, prev.next() + 1 + allocations);
     syncState(s, next, true);
     return new Script(s.toString(), services, rules, elements, allocations, 0);
+  }
+
+  /**
+   * The endpoint count of the largest balancing group in use after ({@code before} false) or before the changes
+   * counted into {@code counts}, whose earlier values {@code before} holds for the groups they touched.
+   */
+  private static int largestGroup(Map<String, Integer> counts, Map<String, Integer> before, boolean wasBefore) {
+    int max = 0;
+    for (String g : counts.keySet()) if (!wasBefore || !before.containsKey(g)) max = Math.max(max, NftRenderer.groupSize(g));
+    if (wasBefore) for (var e : before.entrySet()) if (e.getValue() > 0) max = Math.max(max, NftRenderer.groupSize(e.getKey()));
+    return max;
   }
 
   /** Adds {@code delta} to a reference count, remembering the count before the first change. */
