@@ -215,7 +215,7 @@ public final class NftRenderer {
       for (InetAddress ip : ips) {
         String addr = IpPrefix.format(ip), key = addr + port;
         elements.add(new ServiceRules.Element(SERVICE_IPS, key, verdict));
-        if (sole) for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(SEPS + i, addr, targets[i]));
+        if (sole) for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(sepsName(i), addr, targets[i]));
         else for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(eps_, key + " . " + i, targets[i]));
       }
     }
@@ -295,6 +295,13 @@ public final class NftRenderer {
   }
 
   private static final List<String> INDEX_PROTOCOLS = List.of("tcp", "udp", "sctp");
+
+  private static final String[] SEPS_NAMES = java.util.stream.IntStream.range(0, 256).mapToObj(i -> SEPS + i).toArray(String[]::new);
+
+  /** {@code seps-i}, one String per index (a full sync names ~100 000 elements' maps). */
+  static String sepsName(int i) {
+    return i < SEPS_NAMES.length ? SEPS_NAMES[i] : SEPS + i;
+  }
 
   /** Index i's element of {@code spicks}. */
   static ServiceRules.Element indexElement(int i) {

@@ -286,8 +286,10 @@ public final class NftScript {
     Map<String, java.util.Set<String>> keys = new HashMap<>();
     for (ServiceRules r : services)
       for (ServiceRules.Element e : r.elements()) {
-        // a shared hairpin pair once; a key two service ports both claim once (the kernel would refuse it)
-        if (keys.computeIfAbsent(e.set(), k -> new java.util.HashSet<>()).add(e.key())) bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
+        // a shared hairpin pair once; a key two service ports both claim once (the kernel would refuse it) — except
+        // in the sole-address maps, whose keys are addresses only one service port has
+        if (isIndexMap(e.set()) || keys.computeIfAbsent(e.set(), k -> new java.util.HashSet<>()).add(e.key()))
+          bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
       }
     int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
     int allocations = d.allocations(existing);
