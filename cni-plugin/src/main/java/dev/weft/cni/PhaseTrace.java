@@ -12,11 +12,13 @@ import java.util.Map;
 /**
  * Where one invocation's time went, for the benchmark's breakdown. Off unless the environment sets
  * {@code WEFT_CNI_TRACE=<file>}; then one JSON line per invocation is appended to that file:
- * {@code {"command":"ADD","jvmStartMs":..,"parseMs":..,"ipamMs":..,"netlinkMs":..,"natMs":..,"totalMs":..}}.
+ * {@code {"command":"ADD","jvmStartMs":..,"parseMs":..,"ipamMs":..,"netlinkMs":..,"natMs":..,"totalMs":..}}
+ * (DEL: the same fields; netlink = deleting the pod interface and the host veth).
  * {@code jvmStartMs} runs from the launcher's timestamp ({@code -Dweft.t0}, epoch ns) to main().
  */
 final class PhaseTrace {
-  enum Phase { PARSE, IPAM, NETLINK, NAT }
+  /** ATTACH: ADD's whole attach, reported as netlink less the IPAM and NAT that ran inside it. */
+  enum Phase { PARSE, IPAM, NETLINK, NAT, ATTACH }
 
   private static final Map<Phase, Long> NANOS = new EnumMap<>(Phase.class);
   private static boolean enabled;
@@ -57,9 +59,9 @@ final class PhaseTrace {
     if (!enabled) return;
     StringBuilder sb = new StringBuilder("{\"command\":\"").append(command).append('"');
     sb.append(",\"jvmStartMs\":").append(fmt(jvmStartMs));
-    // NETLINK is recorded as the whole attach; IPAM and NAT ran inside it
-    NANOS.computeIfPresent(Phase.NETLINK, (k, v) -> v - NANOS.getOrDefault(Phase.IPAM, 0L) - NANOS.getOrDefault(Phase.NAT, 0L));
-    for (Phase p : Phase.values()) sb.append(",\"").append(p.name().toLowerCase()).append("Ms\":").append(fmt(NANOS.getOrDefault(p, 0L) / 1e6));
+    Long attach = NANOS.remove(Phase.ATTACH);
+    if (attach != null) NANOS.put(Phase.NETLINK, attach - NANOS.getOrDefault(Phase.IPAM, 0L) - NANOS.getOrDefault(Phase.NAT, 0L));
+    for (Phase p : Phase.values()) if (p != Phase.ATTACH) sb.append(",\"").append(p.name().toLowerCase()).append("Ms\":").append(fmt(NANOS.getOrDefault(p, 0L) / 1e6));
     sb.append(",\"totalMs\":").append(fmt((System.nanoTime() - mainStart) / 1e6 + Math.max(jvmStartMs, 0))).append("}\n");
     try {
       Files.writeString(Path.of(traceFile), sb, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -68,7 +70,12 @@ final class PhaseTrace {
     }
   }
 
-  private static String fmt(double ms) {
-    return String.format(java.util.Locale.ROOT, "%.3f", ms);
+  /** {@code %.3f} without java.util.Formatter (~10 ms of class initialisation in a fresh JVM). */
+  static String fmt(double ms) {
+    long micros = Math.round(ms * 1000);
+    String sign = micros < 0 ? "-" : "";
+    micros = Math.abs(micros);
+    String frac = Long.toString(micros % 1000);
+    return sign + micros / 1000 + "." + "000".substring(frac.length()) + frac;
   }
 }

@@ -36,7 +36,7 @@ final class PodAttach {
     try {
       return attach();
     } finally {
-      PhaseTrace.add(PhaseTrace.Phase.NETLINK, started);
+      PhaseTrace.add(PhaseTrace.Phase.ATTACH, started);
     }
   }
 

@@ -31,17 +31,23 @@ final class PodDetach {
   void run() throws CniError {
     String hostVeth = VethName.of(cfg.network(), env.containerId(), env.ifname());
     AttachmentId id = new AttachmentId(cfg.network(), env.containerId(), env.ifname());
+    long t = PhaseTrace.now();
     step("pod interface", this::deletePodInterface);
     step("host veth " + hostVeth, () -> {
       try (Rtnl host = Rtnl.open()) {
         host.link(hostVeth).ifPresent(l -> host.deleteLink(l.index()));
       }
     });
+    PhaseTrace.add(PhaseTrace.Phase.NETLINK, t);
+    t = PhaseTrace.now();
     step("IPAM release", () -> IpamClient.of(conf, env, env.path()).del());
+    PhaseTrace.add(PhaseTrace.Phase.IPAM, t);
+    t = PhaseTrace.now();
     if (cfg.ipMasq()) step("masquerade rules", () -> NatBackend.masquerade(cfg.ipMasqBackend(), null).remove(id));
     if (!cfg.portMappings().isEmpty())
       step("hostPort rules", () -> NatBackend.hostPorts(cfg.ipMasqBackend(), null).remove(id));
     if (cfg.macspoofchk()) step("macspoofchk rules", () -> new MacSpoofRules(null).remove(hostVeth));
+    PhaseTrace.add(PhaseTrace.Phase.NAT, t);
     if (firstFailure != null) throw firstFailure;
   }
 

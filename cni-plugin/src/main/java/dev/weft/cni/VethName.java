@@ -1,9 +1,6 @@
 package dev.weft.cni;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The host end of a pod's veth is named from the attachment ({@code veth} + 8 hex digits of
@@ -11,16 +8,18 @@ import java.util.HexFormat;
  * namespace, and an ADD retried after a crash recognises its own leftover.
  */
 final class VethName {
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private VethName() {}
 
   static String of(String network, String containerId, String ifname) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-1")
-          .digest((network + "/" + containerId + "/" + ifname).getBytes(StandardCharsets.UTF_8));
-      return "veth" + HexFormat.of().formatHex(d, 0, 4);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    byte[] d = Sha1.digest((network + "/" + containerId + "/" + ifname).getBytes(StandardCharsets.UTF_8));
+    char[] name = {'v', 'e', 't', 'h', 0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+      name[4 + 2 * i] = HEX[(d[i] >> 4) & 0xf];
+      name[5 + 2 * i] = HEX[d[i] & 0xf];
     }
+    return new String(name);
   }
 
   /** The alias set on the host end: readable in {@code ip link}, parsed back by GC. */

@@ -17,6 +17,18 @@ public record IpPrefix(InetAddress address, int prefixLength) {
       throw new IllegalArgumentException("prefix length " + prefixLength + " out of range for " + address.getHostAddress());
   }
 
+  // equals and hashCode written out (the same values a record derives): a record's own are bound at
+  // run time through an invokedynamic bootstrap, several ms of method-handle spinning in a fresh JVM
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpPrefix p && prefixLength == p.prefixLength && java.util.Objects.equals(address, p.address);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hashCode(address) * 31 + Integer.hashCode(prefixLength);
+  }
+
   /** Parses "a.b.c.d/n" or "x::y/n"; a bare address gets /32 or /128. Only literals, never DNS. */
   public static IpPrefix parse(String s) {
     int slash = s.indexOf('/');
@@ -34,8 +46,12 @@ public record IpPrefix(InetAddress address, int prefixLength) {
   /** Parses an IPv4 or IPv6 literal; never resolves a name. */
   public static InetAddress parseAddress(String s) {
     if (s == null || s.isEmpty()) throw new IllegalArgumentException("empty IP address");
-    boolean v4 = s.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
-    boolean v6 = s.indexOf(':') >= 0 && s.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
+    boolean v4 = true, v6 = s.indexOf(':') >= 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      v4 &= c == '.' || (c >= '0' && c <= '9');
+      v6 &= c == ':' || c == '.' || Character.digit(c, 16) >= 0;
+    }
     if (!v4 && !v6) throw new IllegalArgumentException("invalid IP address \"" + s + "\"");
     if (v4) {
       String[] parts = s.split("\\.", -1);
