@@ -2,8 +2,10 @@
  * weft-cni: the CNI binary a runtime executes. It does no CNI logic itself: it forwards the
  * invocation (the CNI_* environment and stdin) to the node's weft-agent over the unix socket named
  * by "agentSocket" in the network config, and prints the agent's answer. When the config names no
- * socket or the agent is not there, it runs the JVM plugin (weft-cni-jvm, next to this binary)
- * with the same stdin, so the answer is the same either way; all logic stays in Java.
+ * socket or the agent is not there, it runs the JVM plugin with the same stdin, so the answer is the
+ * same either way; all logic stays in Java. The JVM is executed directly, with the command line
+ * make-dist wrote to <home>/lib/weft-cni.jvmargs (saves the /bin/sh launcher and its readlink
+ * fork); without that file it runs the launcher script weft-cni-jvm next to this binary.
  *
  * Wire format (all integers u32 big-endian):
  *   request:  "WCNI" version(1) | n | n x (len, "KEY=VALUE") | len, stdin
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -157,7 +160,72 @@ static int forward(const char *path, const char *in, size_t inlen) {
   return (int)get_u32(head + 4);
 }
 
-/* Runs weft-cni-jvm (beside this binary) with the same arguments, stdin replayed from memory. */
+#define MAX_JVM_ARGS 256
+
+/* Appends s with every "$home" replaced by home; NULL when out of memory. */
+static char *expand_home(const char *s, size_t len, const char *home) {
+  size_t hl = strlen(home), cap = len + 1, n = 0;
+  for (const char *p = s; (p = memmem(p, (size_t)(s + len - p), "$home", 5)) != NULL; p += 5) cap += hl;
+  char *out = malloc(cap);
+  if (!out) return NULL;
+  for (size_t i = 0; i < len;) {
+    if (len - i >= 5 && memcmp(s + i, "$home", 5) == 0) { memcpy(out + n, home, hl); n += hl; i += 5; }
+    else out[n++] = s[i++];
+  }
+  out[n] = 0;
+  return out;
+}
+
+/*
+ * Executes the JVM with the command line in <home>/lib/weft-cni.jvmargs (one argument per line,
+ * '#' lines skipped, "$home" expanded, an -XX:AOTCache= whose file is missing dropped, as the
+ * launcher script does), then argv[1..]. Returns only when the file is missing or unusable.
+ */
+static void exec_jvm_direct(const char *home, char **argv) {
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/lib/weft-cni.jvmargs", home);
+  FILE *f = fopen(path, "re");
+  if (!f) return;
+  char *args[MAX_JVM_ARGS + 2];
+  int n = 0;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+    if (len == 0 || line[0] == '#') continue;
+    char *arg = expand_home(line, (size_t)len, home);
+    if (!arg) { fclose(f); return; }
+    if (strncmp(arg, "-XX:AOTCache=", 13) == 0 && access(arg + 13, R_OK) != 0) { free(arg); continue; }
+    if (n + 1 >= MAX_JVM_ARGS) { fclose(f); return; }
+    args[n++] = arg;
+    if (n == 1) {
+      /* WEFT_CNI_TRACE: the trace's t0 (epoch ns) is taken here, just before the exec */
+      const char *trace = getenv("WEFT_CNI_TRACE");
+      if (trace && *trace) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        char *t0 = malloc(48);
+        if (!t0) { fclose(f); return; }
+        snprintf(t0, 48, "-Dweft.t0=%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        args[n++] = t0;
+      }
+    }
+  }
+  free(line);
+  fclose(f);
+  if (n < 2) return;
+  int extra = 0;
+  while (argv[1 + extra]) extra++;
+  if (n + extra > MAX_JVM_ARGS) return;
+  for (int i = 0; i < extra; i++) args[n++] = argv[1 + i];
+  args[n] = NULL;
+  setenv("WEFT_HOME", home, 1);
+  execv(args[0], args);
+  fprintf(stderr, "weft-cni: cannot run %s: %s; trying the weft-cni-jvm launcher\n", args[0], strerror(errno));
+}
+
+/* Runs the JVM plugin with the same arguments, stdin replayed from memory. */
 static int fallback(char **argv, const char *in, size_t inlen) {
   char self[PATH_MAX], jvm[PATH_MAX + 16];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -171,6 +239,14 @@ static int fallback(char **argv, const char *in, size_t inlen) {
   if (mfd < 0 || write_all(mfd, in, inlen) < 0 || lseek(mfd, 0, SEEK_SET) < 0 || dup2(mfd, 0) < 0) {
     perror("weft-cni: replaying stdin");
     return 1;
+  }
+  /* home = the directory above bin/ (the launcher script strips its last "/bin/" and the rest) */
+  size_t dl = strlen(self);
+  if (dl >= 4 && strcmp(self + dl - 4, "/bin") == 0) {
+    char home[PATH_MAX];
+    memcpy(home, self, dl - 4);
+    home[dl - 4] = 0;
+    exec_jvm_direct(home, argv);
   }
   argv[0] = jvm;
   execv(jvm, argv);

@@ -20,7 +20,8 @@ record BenchOptions(
         --no-floor        skip the empty-JVM floor and the spawn baseline
         --trace-every N   every Nth cycle also runs weft with WEFT_CNI_TRACE set, for the
                           breakdown (default 5; 0: no breakdown). Traced runs are reported
-                          apart: tracing makes the launcher fork `date` for its timestamp.
+                          apart (tracing adds a timestamp to the JVM's command line and a
+                          trace-file write; with the old launcher script, a `date` fork).
         --no-agent        skip the "weft via agent" side (weft-cni forwarding to the agent's CNI
                           fast path, started inside the bench's host namespace); it runs by
                           default when dist/ has the native weft-cni and the agent's jar

@@ -175,8 +175,8 @@ final class CniBenchReport {
     }
     BenchResult.Side w = r.sides().stream().filter(s -> s.trace() != null && !s.trace().isEmpty()).findFirst().orElse(null);
     if (w != null) sb.append("  (totalMs read as ").append(w.trace().totalIncludesJvmStart() ? "including" : "excluding")
-        .append(" jvmStartMs, which runs from the launcher's `date` to main(); otherInMainMs = time in main() outside the named phases;\n"
-        + "   outsideMainMs = wall - jvmStartMs - time in main: spawn, launcher script up to its `date`, JVM exit, reaping; medians need not add up)\n");
+        .append(" jvmStartMs, which runs from the front-end's exec of the JVM to main(); otherInMainMs = time in main() outside the named phases;\n"
+        + "   outsideMainMs = wall - jvmStartMs - time in main: spawn, front-end up to the exec, JVM exit, reaping; medians need not add up)\n");
   }
 
   /** Writes cni-addel-<stamp>.json, .svg and .html; returns their paths. */

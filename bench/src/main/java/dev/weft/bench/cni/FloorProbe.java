@@ -54,14 +54,16 @@ final class FloorProbe {
 
   /**
    * The floor for dist/: weft-cni is either the JVM launcher script itself, or a small native
-   * front-end that executes its sibling weft-cni-jvm (the launcher script) when no agent is
-   * configured. In the second case the floor copies the front-end next to a floor launcher named
+   * front-end that, when no agent is configured, executes the JVM from lib/weft-cni.jvmargs
+   * ({@link #directFloor}) or, in older builds, its sibling weft-cni-jvm (the launcher script). In that last case the floor copies the front-end next to a floor launcher named
    * weft-cni-jvm, so the floor runs the same chain: front-end, exec, launcher script, JVM.
    */
   static FloorProbe forDist(Path dist, Path work) throws IOException {
     Path cni = dist.resolve("bin/weft-cni"), jvm = dist.resolve("bin/weft-cni-jvm");
     if (!Files.isRegularFile(cni)) throw new IOException(cni + " does not exist (run make build)");
     if (isScript(cni)) return jvmFloor(cni, dist, work, work.resolve("weft-floor"));
+    Path jvmArgs = dist.resolve("lib/weft-cni.jvmargs");
+    if (Files.isRegularFile(jvmArgs)) return directFloor(cni, jvmArgs, dist, work);
     if (!Files.isRegularFile(jvm)) throw new IOException(cni + " is a binary and there is no " + jvm + " launcher to build a floor from");
     Path dir = Files.createDirectories(work.resolve("floor-bin"));
     jvmFloor(jvm, dist, work, dir.resolve("weft-cni-jvm"));
@@ -70,6 +72,39 @@ final class FloorProbe {
     Files.setPosixFilePermissions(front, PosixFilePermissions.fromString("rwxr-xr-x"));
     return new FloorProbe("floor", List.of(front.toString()), work,
         "floor: weft-cni's native front-end, exec of the weft-cni-jvm launcher, JVM with its flags + AOT cache, empty main");
+  }
+
+  /**
+   * The front-end executes the JVM itself from lib/weft-cni.jvmargs: the floor is a copy of the
+   * front-end in a home of its own whose jvmargs are dist's with EmptyMain as the main class, a jar
+   * holding only EmptyMain appended to the class path (the AOT cache accepts a class path that
+   * extends the training one) and $home pinned to dist/ (jars, native stub, AOT cache).
+   */
+  static FloorProbe directFloor(Path cni, Path jvmArgs, Path distHome, Path work) throws IOException {
+    Path jar = work.resolve("empty-main.jar");
+    writeEmptyMainJar(jar);
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(jvmArgs, StandardCharsets.UTF_8));
+    String home = distHome.toAbsolutePath().normalize().toString();
+    int main = -1, cp = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      String l = lines.get(i).replace("$home", home);
+      lines.set(i, l);
+      if (l.equals("dev.weft.cni.CniMain")) main = i;
+      if (l.equals("-cp") && i + 1 < lines.size()) cp = i + 1;
+    }
+    if (main < 0) throw new IOException(jvmArgs + ": main class dev.weft.cni.CniMain not found");
+    if (cp < 0) throw new IOException(jvmArgs + ": no -cp line");
+    lines.set(main, EmptyMain.class.getName());
+    lines.set(cp, lines.get(cp).replace("$home", home) + ":" + jar);
+    Path floorHome = work.resolve("floor-home");
+    Files.createDirectories(floorHome.resolve("bin"));
+    Files.createDirectories(floorHome.resolve("lib"));
+    Files.write(floorHome.resolve("lib/weft-cni.jvmargs"), lines, StandardCharsets.UTF_8);
+    Path front = floorHome.resolve("bin/weft-cni");
+    Files.copy(cni, front, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(front, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return new FloorProbe("floor", List.of(front.toString()), work,
+        "floor: weft-cni's native front-end executing the JVM directly (its flags + AOT cache), empty main");
   }
 
   static boolean isScript(Path p) throws IOException {
