@@ -593,6 +593,30 @@ class ClusterScenariosTest {
     }
   }
 
+  /** SIGTERM (a DaemonSet rollout, a node drain) stops the agent at once; its replacement finds the kernel right. */
+  @Test
+  @Order(11)
+  void sigtermStopsTheAgentAtOnceAndLeavesTheNodeWorking() {
+    awaitConverged(Duration.ofSeconds(30));
+    Peer n1 = peer("node-1");
+    LabStatus.NodeStatus before = nodeStatus("node-1");
+    try (EchoStream echo = new EchoStream(a1.netns(), c1.ip(), 50)) {
+      echo.awaitMore(5, Duration.ofSeconds(5));
+      long t0 = LabProbes.nowMillis();
+      Sh.run("kill", "-TERM", Long.toString(before.agentPid()));
+      long exited = awaitTrue(Duration.ofSeconds(15), "node-1's agent exited after SIGTERM",
+          () -> !Files.exists(Path.of("/proc/" + before.agentPid())));
+      long ready = awaitRestartedAndReady(n1, before.agentPid(), t0);
+      measured.put("agent SIGTERM -> exited / restarted agent ready (node-1)", (exited - t0) + " ms / " + (ready - t0) + " ms");
+      assertTrue(exited - t0 < 2000, "the agent took " + (exited - t0) + " ms to exit after SIGTERM");
+      echo.awaitMore(10, Duration.ofSeconds(10));
+      assertNull(echo.failure(), "long-lived TCP connection across the agent's SIGTERM and restart");
+      assertEquals(before.podCidr(), nodeStatus("node-1").podCidr());
+      for (Peer q : peers()) if (!q.name().equals(n1.name())) assertProgrammed(n1, q);
+      assertTraffic(a1, c1);
+    }
+  }
+
   // ------------------------------------------------------------------------------------ observers
 
   /**

@@ -106,18 +106,22 @@ public final class AgentMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AgentConfig cfg = toConfig();
-    Thread main = Thread.currentThread();
+    // counted down once main has closed the agent; the hook waits for that, not for main to end: main then
+    // calls System.exit, which blocks while the hook runs (joining main made every SIGTERM take the full 5 s)
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     try (WeftAgent agent = new WeftAgent(cfg)) {
       // SIGTERM: stop the loop, then let main close things (fast-path socket) before the JVM halts
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.stop();
         try {
-          main.join(5000);
+          closed.await(5, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException ignored) {
           // halting anyway
         }
       }, "weft-agent-shutdown"));
       agent.run();
+    } finally {
+      closed.countDown();
     }
     return 0;
   }
