@@ -418,6 +418,8 @@ class ClusterScenariosTest {
       for (Peer p : peers) for (Peer q : peers) if (p != q) assertProgrammed(p, q);
       assertTraffic(b1, a2);
       measured.put("agents' /readyz codes while etcd was down", readyzDuringOutage.toString());
+      assertTrue(readyzDuringOutage.contains(503), "/readyz reports the cut-off datastore watch: " + readyzDuringOutage);
+      for (Peer p : peers) assertEquals("200", curlAgent(p, "/healthz")[1], p.name() + " stays live without etcd");
       hold.close();
       hold = null;
       long released = LabProbes.nowMillis();

@@ -52,6 +52,8 @@ public final class WeftAgent implements AutoCloseable {
   private final Condition wake = lock.newCondition();
   private boolean dirty = true, stopping;
   private volatile String notReady = "starting";
+  /** Why the lease watch is not following the datastore (null while it is): the node keeps working, but is not ready. */
+  private volatile String watchDown;
   private volatile long lastLoopNanos = System.nanoTime();
   private final PeerSet peers;
   private AgentHttp http;
@@ -73,12 +75,14 @@ public final class WeftAgent implements AutoCloseable {
     this.reconcileErrors = Counter.builder("weft_overlay_reconcile_errors").description("failed reconciles or writes").register(metrics);
     this.reconcileWrites = Counter.builder("weft_overlay_kernel_writes").description("route/neigh/fdb writes made by reconciles").register(metrics);
     Gauge.builder("weft_overlay_peers", () -> peers.peers().size()).description("other nodes in the overlay").register(metrics);
-    Gauge.builder("weft_agent_ready", () -> notReady == null ? 1 : 0).description("1 when ready").register(metrics);
+    Gauge.builder("weft_agent_ready", () -> readiness() == null ? 1 : 0).description("1 when ready").register(metrics);
+    Gauge.builder("weft_agent_datastore_watching", () -> watchDown == null ? 1 : 0)
+        .description("1 while the lease watch follows the datastore, 0 while it is cut off and re-listing").register(metrics);
   }
 
   /** Starts everything and runs the reconcile loop until {@link #stop}. */
   public void run() throws Exception {
-    http = new AgentHttp(cfg.httpListen(), metrics, this::healthy, () -> notReady);
+    http = new AgentHttp(cfg.httpListen(), metrics, this::healthy, this::readiness);
     underlay = Underlay.read(cfg.underlayInterface(), cfg.underlayIp());
     AgentLog.info("node " + cfg.nodeName() + ": underlay " + underlay.interfaceName() + " " + underlay.ip().getHostAddress()
         + " mtu " + underlay.mtu());
@@ -266,6 +270,15 @@ public final class WeftAgent implements AutoCloseable {
     }
   }
 
+  /**
+   * Null when ready; else why not: starting, no lease, or the datastore watch cut off (the data plane keeps working
+   * then, but joins and leaves elsewhere go unseen, so the node is reported not ready — liveness stays up).
+   */
+  private String readiness() {
+    String n = notReady;
+    return n != null ? n : watchDown;
+  }
+
   private final class LeaseEvents implements WatchHandler<SubnetLease> {
     @Override
     public void onEvent(WatchEvent<SubnetLease> e) {
@@ -275,7 +288,14 @@ public final class WeftAgent implements AutoCloseable {
 
     @Override
     public void onInterrupted(StoreException cause) {
+      watchDown = "datastore watch interrupted at " + java.time.Instant.now() + ": " + cause.getMessage();
       AgentLog.warn("lease watch interrupted: " + cause.getMessage() + " (it resumes by itself)");
+    }
+
+    @Override
+    public void onSynced() {
+      if (watchDown != null) AgentLog.info("lease watch following the datastore again");
+      watchDown = null;
     }
   }
 
