@@ -19,8 +19,10 @@ import java.util.List;
  * endpoint) — elements only, no chain or rule of its own. A service port that is the only one on each
  * of its addresses ({@code sole}) goes to {@code sbal-N} / {@code sext-N} instead of {@code bal-N} /
  * {@code ext-N}: they pick index i with {@code numgen random mod N vmap @spicks}, and chain
- * {@code spick-i} DNATs by {@code seps-i} (destination address : the i-th endpoint) — one key
- * component instead of four, which is most of a 10 000-service full sync. Otherwise:
+ * {@code spick-i} DNATs to {@code seps-i} (destination address : the i-th endpoint's address) and
+ * {@code sports} (destination address : the port) — one key component instead of four and one value
+ * component instead of two, which is most of a 10 000-service full sync. It needs all endpoints on one
+ * port; otherwise:
  * <ul>
  *   <li>{@code service-ips}: {@code clusterIP . proto . port : goto bal-N} (N = its endpoint count),
  *       {@code externalIP|LB IP . proto . port : goto ext-N}; {@code service-nodeports}:
@@ -84,6 +86,8 @@ public final class NftRenderer {
    * endpoint address . port). Index i exists while some group N &gt; i does.
    */
   static final String SBAL = "sbal-", SEXT_BAL = "sext-", SEPS = "seps-", SPICK = "spick-", SPICKS = "spicks";
+  /** Sole address : the port every endpoint of its service port listens on (the DNAT port of the spick-i chains). */
+  static final String SPORTS = "sports";
 
   private NftRenderer() {}
 
@@ -209,14 +213,21 @@ public final class NftRenderer {
     }
     List<ServiceRules.Element> elements = new ArrayList<>((clusterIps.size() + externalIps.size() + 1) * (n + 1) + n);
     String port = " . " + proto + " . " + svc.port(), eps_ = EPS + n, npEps = NP_EPS + n;
+    // keyed by address alone when no other service port has its addresses and all endpoints listen on one port
+    boolean byAddress = sole;
+    for (int i = 1; i < n && byAddress; i++) byAddress = eps.get(i).port() == eps.getFirst().port();
     for (int k = 0; k < 2; k++) {
       List<InetAddress> ips = k == 0 ? clusterIps : externalIps;
-      String verdict = "goto " + (k == 0 ? (sole ? SBAL : BAL) : (sole ? SEXT_BAL : EXT_BAL)) + n;
+      String verdict = "goto " + (k == 0 ? (byAddress ? SBAL : BAL) : (byAddress ? SEXT_BAL : EXT_BAL)) + n;
       for (InetAddress ip : ips) {
         String addr = IpPrefix.format(ip), key = addr + port;
         elements.add(new ServiceRules.Element(SERVICE_IPS, key, verdict));
-        if (sole) for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(sepsName(i), addr, targets[i]));
-        else for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(eps_, key + " . " + i, targets[i]));
+        if (byAddress) {
+          elements.add(new ServiceRules.Element(SPORTS, addr, Integer.toString(eps.getFirst().port())));
+          for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(sepsName(i), addr, epIps[i]));
+        } else {
+          for (int i = 0; i < n; i++) elements.add(new ServiceRules.Element(eps_, key + " . " + i, targets[i]));
+        }
       }
     }
     if (svc.nodePort() != 0) {
@@ -285,11 +296,12 @@ public final class NftRenderer {
    * returns its number of rules. Its element in {@code spicks} ({@link #indexElement}) goes with it.
    */
   static int index(StringBuilder s, int i) {
-    s.append("\tmap ").append(SEPS).append(i).append(" { type ipv4_addr : ipv4_addr . inet_service; }\n");
+    s.append("\tmap ").append(SEPS).append(i).append(" { type ipv4_addr : ipv4_addr; }\n");
     s.append("\tchain ").append(SPICK).append(i).append(" {\n");
     // a port mapping needs a transport protocol match before it: one rule per protocol (a named or anonymous
     // protocol set does not count as one for nft 1.0.6, and an anonymous set would take a handle of its own)
-    for (String p : INDEX_PROTOCOLS) s.append("\t\tmeta l4proto ").append(p).append(" dnat ip to ip daddr map @").append(SEPS).append(i).append('\n');
+    for (String p : INDEX_PROTOCOLS)
+      s.append("\t\tmeta l4proto ").append(p).append(" dnat ip to ip daddr map @").append(SEPS).append(i).append(" : ip daddr map @").append(SPORTS).append('\n');
     s.append("\t}\n");
     return INDEX_PROTOCOLS.size();
   }

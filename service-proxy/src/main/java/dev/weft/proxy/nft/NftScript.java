@@ -47,7 +47,7 @@ public final class NftScript {
   static final String CANARY_RULE = "counter";
   static final String SYNC_STATE = "sync-state";
   /** Changes whenever the layout changes: a table of another layout is never adopted. */
-  static final String LAYOUT = "weft-nft-4";
+  static final String LAYOUT = "weft-nft-5";
   static final int MASQ_MARK = 0x4000;
 
   /**
@@ -156,6 +156,7 @@ public final class NftScript {
     map(s, d, NftRenderer.NO_LOCAL_IPS, "type ipv4_addr . inet_proto . inet_service", "externalTrafficPolicy Local, no endpoint on this node: dropped unless from a local pod");
     map(s, d, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
     map(s, d, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
+    map(s, d, NftRenderer.SPORTS, "type ipv4_addr : inet_service", "sole service address : the port its endpoints listen on");
     map(s, d, NftRenderer.SPICKS, "typeof numgen random mod 1 : verdict", "endpoint index : the chain that looks that endpoint of a sole-address service up by destination address");
     map(s, d, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
     chain(s, d, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
@@ -207,7 +208,7 @@ public final class NftScript {
   }
 
   /** Order in which the shared maps and sets get their elements (fixed: golden files, diffs). */
-  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SPICKS, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS,
+  static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SPICKS, NftRenderer.SPORTS, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS,
       NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS, NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
 
   /**

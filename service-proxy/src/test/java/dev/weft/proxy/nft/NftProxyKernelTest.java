@@ -143,7 +143,8 @@ class NftProxyKernelTest {
       assertEquals(java.util.Set.of("seps-0", "seps-1", "seps-2"), namesOf("map", "seps-"));
       assertEquals(java.util.Set.of("spick-0", "spick-1", "spick-2"), namesOf("chain", "spick-"));
       List<String> first = elementsOf("seps-0");
-      assertTrue(first.size() == 1 && first.getFirst().startsWith("[\"10.96.0.22\",{\"concat\":"), "keyed by the address alone: " + first);
+      assertEquals(List.of("[\"10.96.0.22\",\"" + POD_A + "\"]"), first, "keyed by the address alone, the endpoint's address its value");
+      assertTrue(elementsOf("sports").contains("[\"10.96.0.22\",80]"), "the endpoints' port by address: " + elementsOf("sports"));
       Map<String, Long> s = spread(tcpMany(t.pod("pod-d"), "10.96.0.22", 80, 60));
       for (String p : List.of("pod-a", "pod-b", "pod-c")) assertTrue(s.getOrDefault(p, 0L) >= 6, "each endpoint gets a share: " + s);
 
@@ -163,6 +164,15 @@ class NftProxyKernelTest {
     } finally {
       proxy.invalidate();
     }
+  }
+
+  /** Endpoints listening on different ports: the service port is keyed by address . protocol . port (eps-N), not by address. */
+  @Test
+  void endpointsOnDifferentPortsOfASoleAddress() {
+    sync(of(Models.tcp("default/mixed:", "10.96.0.23", 80).ready(POD_A, 80, N1).ready(POD_B, 8080, N1)));
+    assertEquals(List.of(), elementsOf("seps-0"));
+    Map<String, Long> s = spread(tcpMany(t.pod("pod-d"), "10.96.0.23", 80, 40));
+    assertEquals(java.util.Set.of("pod-a", "pod-b/8080"), s.keySet(), "each endpoint on its own port: " + s);
   }
 
   /** Names of the table's objects of one kind ("map", "chain") starting with {@code prefix}, as nft lists them. */
