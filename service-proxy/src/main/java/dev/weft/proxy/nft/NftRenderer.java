@@ -265,25 +265,32 @@ public final class NftRenderer {
     s.append("\tmap ").append(EPS).append(n).append(" { typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport; }\n");
     s.append("\tmap ").append(NP_EPS).append(n).append(" { typeof meta l4proto . th dport . numgen random mod 1 : ip daddr . th dport; }\n");
     String dnat = "dnat ip to ip daddr . meta l4proto . th dport . numgen random mod " + n + " map @" + EPS + n;
-    int rules = 5;
-    s.append("\tchain ").append(BAL).append(n).append(" {\n");
-    if (node.clusterCidr() != null) {
-      s.append("\t\tip saddr != ").append(node.clusterCidr().network()).append(" jump ").append(MARK_MASQ).append('\n');
-      rules++;
-    }
-    s.append("\t\t").append(dnat).append("\n\t}\n");
-    s.append("\tchain ").append(EXT_BAL).append(n).append(" {\n\t\tjump ").append(MARK_MASQ).append("\n\t\t").append(dnat).append("\n\t}\n");
-    s.append("\tchain ").append(NP_BAL).append(n).append(" {\n\t\tjump ").append(MARK_MASQ)
-        .append("\n\t\tdnat ip to meta l4proto . th dport . numgen random mod ").append(n).append(" map @").append(NP_EPS).append(n).append("\n\t}\n");
     String pick = "numgen random mod " + n + " vmap @" + SPICKS;
-    s.append("\tchain ").append(SBAL).append(n).append(" {\n");
-    if (node.clusterCidr() != null) {
+    int rules = 0;
+    rules += balancing(s, BAL + n, node, false, dnat);
+    rules += balancing(s, EXT_BAL + n, node, true, dnat);
+    rules += balancing(s, NP_BAL + n, node, true, "dnat ip to meta l4proto . th dport . numgen random mod " + n + " map @" + NP_EPS + n);
+    rules += balancing(s, SBAL + n, node, false, pick);
+    rules += balancing(s, SEXT_BAL + n, node, true, pick);
+    return rules;
+  }
+
+  /**
+   * A group chain: mark for masquerade (external entries: always; ClusterIP: traffic from outside the cluster CIDR),
+   * then {@code choice}; returns its number of rules.
+   */
+  private static int balancing(StringBuilder s, String chain, NodeContext node, boolean external, String choice) {
+    s.append("\tchain ").append(chain).append(" {\n");
+    int rules = 1;
+    if (external) {
+      s.append("\t\tjump ").append(MARK_MASQ).append('\n');
+      rules++;
+    } else if (node.clusterCidr() != null) {
       s.append("\t\tip saddr != ").append(node.clusterCidr().network()).append(" jump ").append(MARK_MASQ).append('\n');
       rules++;
     }
-    s.append("\t\t").append(pick).append("\n\t}\n");
-    s.append("\tchain ").append(SEXT_BAL).append(n).append(" {\n\t\tjump ").append(MARK_MASQ).append("\n\t\t").append(pick).append("\n\t}\n");
-    return rules + 3;
+    s.append("\t\t").append(choice).append("\n\t}\n");
+    return rules;
   }
 
   /** Endpoint count of group {@code eps-N}. */
