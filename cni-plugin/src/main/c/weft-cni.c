@@ -200,14 +200,15 @@ static void exec_jvm_direct(const char *home, char **argv) {
     if (n + 1 >= MAX_JVM_ARGS) { fclose(f); return; }
     args[n++] = arg;
     if (n == 1) {
-      /* WEFT_CNI_TRACE: the trace's t0 (epoch ns) is taken here, just before the exec */
+      /* WEFT_CNI_TRACE: the trace's t0 is taken here, just before the exec, on CLOCK_MONOTONIC
+         (the JVM's System.nanoTime clock) */
       const char *trace = getenv("WEFT_CNI_TRACE");
       if (trace && *trace) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         char *t0 = malloc(48);
         if (!t0) { fclose(f); return; }
-        snprintf(t0, 48, "-Dweft.t0=%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        snprintf(t0, 48, "-Dweft.t0.mono=%lld", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
         args[n++] = t0;
       }
     }

@@ -44,11 +44,11 @@ public final class AotTraining {
     try {
       NetNs.run(host, () -> {
         for (int i = 0; i < 3; i++) {
-          invoke("ADD", conf, pod.toString(), logFile);
+          String added = invoke("ADD", conf, pod.toString(), logFile);
           invoke("STATUS", conf, "", logFile);
-          invoke("DEL", conf, pod.toString(), logFile);
-          invoke("ADD", plain, pod.toString(), logFile);
-          invoke("DEL", plain, pod.toString(), logFile);
+          invoke("DEL", withPrevResult(conf, added), pod.toString(), logFile);
+          added = invoke("ADD", plain, pod.toString(), logFile);
+          invoke("DEL", withPrevResult(plain, added), pod.toString(), logFile);
         }
         invoke("GC", conf.replace("\"runtimeConfig\"", "\"cni.dev/valid-attachments\":[],\"runtimeConfig\""), "", logFile);
       });
@@ -58,7 +58,14 @@ public final class AotTraining {
     }
   }
 
-  private static void invoke(String command, String conf, String netns, Path logFile) {
+  /** The DEL config as libcni sends it: the network config with the ADD result as prevResult. */
+  private static String withPrevResult(String conf, String result) {
+    String c = conf.strip();
+    return result.strip().startsWith("{") ? c.substring(0, c.length() - 1) + ",\"prevResult\":" + result.strip() + "}" : conf;
+  }
+
+  /** Runs one call; returns its stdout. */
+  private static String invoke(String command, String conf, String netns, Path logFile) {
     Map<String, String> env = new HashMap<>();
     env.put("CNI_COMMAND", command);
     env.put("CNI_CONTAINERID", "aot-training");
@@ -66,8 +73,10 @@ public final class AotTraining {
     env.put("CNI_IFNAME", "eth0");
     env.put("CNI_PATH", "/usr/lib/cni");
     env.put("WEFT_CNI_LOG", logFile.toString());
-    var out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    // main's own path (CniMain.run: warm-up thread, log file, runner), so all of it is in the cache
-    CniMain.run(env, new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)), out, out);
+    var bytes = new ByteArrayOutputStream();
+    var out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    // main's own path (CniMain.run: log file, runner), so all of it is in the cache
+    CniMain.run(env, new ByteArrayInputStream(conf.getBytes(StandardCharsets.UTF_8)), out, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 }

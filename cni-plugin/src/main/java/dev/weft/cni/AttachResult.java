@@ -31,7 +31,9 @@ final class AttachResult {
       for (var ip : ipam.ips()) {
         if (ip.gateway() == null) continue;
         IpPrefix any = IpPrefix.parse(ip.address().isIpv4() ? "0.0.0.0/0" : "::/0");
-        if (routes.stream().noneMatch(r -> r.dst().equals(any)))
+        boolean present = false;
+        for (var r : routes) present |= r.dst().equals(any);
+        if (!present)
           routes.add(new Result.RouteConf(any, ip.gateway(), null, null, null, null, null));
       }
     }

@@ -14,7 +14,8 @@ import java.util.Map;
  * {@code WEFT_CNI_TRACE=<file>}; then one JSON line per invocation is appended to that file:
  * {@code {"command":"ADD","jvmStartMs":..,"parseMs":..,"ipamMs":..,"netlinkMs":..,"natMs":..,"totalMs":..}}
  * (DEL: the same fields; netlink = deleting the pod interface and the host veth).
- * {@code jvmStartMs} runs from the launcher's timestamp ({@code -Dweft.t0}, epoch ns) to main().
+ * {@code jvmStartMs} runs from the front-end's exec of the JVM ({@code -Dweft.t0.mono}, CLOCK_MONOTONIC ns;
+ * or the launcher script's {@code -Dweft.t0}, epoch ns) to main().
  */
 final class PhaseTrace {
   /** ATTACH: ADD's whole attach, reported as netlink less the IPAM and NAT that ran inside it. */
@@ -32,8 +33,12 @@ final class PhaseTrace {
     enabled = traceFile != null && !traceFile.isEmpty();
     if (!enabled) return;
     mainStart = System.nanoTime();
+    // the native front-end passes CLOCK_MONOTONIC, System.nanoTime's clock on Linux (no java.time needed)
+    String mono = System.getProperty("weft.t0.mono");
     String t0 = System.getProperty("weft.t0");
-    if (t0 != null && !t0.isEmpty()) {
+    if (mono != null && !mono.isEmpty()) {
+      jvmStartMs = (mainStart - Long.parseLong(mono)) / 1e6;
+    } else if (t0 != null && !t0.isEmpty()) { // the launcher script: epoch ns from date
       Instant now = Instant.now();
       long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
       jvmStartMs = (nowNs - Long.parseLong(t0)) / 1e6;
@@ -42,7 +47,9 @@ final class PhaseTrace {
 
   /** Adds the time since {@code startNanos} to a phase; cheap no-op when tracing is off. */
   static void add(Phase phase, long startNanos) {
-    if (enabled) NANOS.merge(phase, System.nanoTime() - startNanos, Long::sum);
+    if (!enabled) return;
+    Long before = NANOS.get(phase);
+    NANOS.put(phase, (before == null ? 0 : before) + System.nanoTime() - startNanos);
   }
 
   /** Marks the end of start-up and parsing: everything from main() to the verb's entry. */

@@ -65,7 +65,8 @@ final class PodAttach {
 
         long natStart = PhaseTrace.now();
         AttachmentId id = new AttachmentId(cfg.network(), env.containerId(), env.ifname());
-        List<IpPrefix> podAddrs = addrs.ips().stream().map(Result.IpConfig::address).toList();
+        List<IpPrefix> podAddrs = new ArrayList<>();
+        for (var ip : addrs.ips()) podAddrs.add(ip.address());
         if (cfg.ipMasq()) {
           var masq = NatBackend.masquerade(cfg.ipMasqBackend(), null);
           rollback.push("masquerade rules", () -> masq.remove(id));

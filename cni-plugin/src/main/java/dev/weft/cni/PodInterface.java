@@ -30,7 +30,7 @@ final class PodInterface {
 
   /** Configures the interface from the IPAM result; returns it (index, MAC) as the kernel has it. */
   Link configure(Result ipam, boolean defaultRouteViaGateway, boolean enableDad) {
-    boolean hasV6 = ipam.ips().stream().anyMatch(ip -> ip.address().isIpv6());
+    boolean hasV6 = hasIpv6(ipam);
     NetNs.run(netns, () -> {
       Sysctl.set("net/ipv4/conf/" + ifname + "/arp_notify", "1");
       if (hasV6) {
@@ -48,6 +48,11 @@ final class PodInterface {
       for (Route r : routes(ipam, link.index(), defaultRouteViaGateway)) pod.replaceRoute(r);
       return pod.link(link.index()).orElse(link);
     }
+  }
+
+  private static boolean hasIpv6(Result ipam) {
+    for (var ip : ipam.ips()) if (ip.address().isIpv6()) return true;
+    return false;
   }
 
   /**

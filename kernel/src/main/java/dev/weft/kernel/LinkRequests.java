@@ -24,8 +24,17 @@ final class LinkRequests {
   /** Rejects names the kernel would refuse (dev_valid_name), before any syscall. */
   static void checkName(String name) {
     if (name == null || name.isEmpty() || name.getBytes(StandardCharsets.UTF_8).length > 15 || name.equals(".") || name.equals("..")
-        || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c)))
+        || hasBadChar(name))
       throw new IllegalArgumentException("invalid interface name \"" + name + "\" (1-15 bytes, no '/', ':' or whitespace)");
+  }
+
+  // a loop, not a stream: this runs in every per-pod CNI JVM, where a stream pipeline's first use is costly
+  private static boolean hasBadChar(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '/' || c == ':' || Character.isWhitespace(c)) return true;
+    }
+    return false;
   }
 
   /** ifinfomsg: family, pad, type, index, flags, change. */

@@ -22,9 +22,12 @@ import java.util.Map;
  * BigInteger} or {@code BigDecimal}, plus {@code String}, {@code Boolean} and {@code null}.
  */
 public final class Json {
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
-      .build();
+  /** Built on first use: a plugin call that only reads plain JSON (a DEL) never needs jackson. */
+  private static final class Factory {
+    static final JsonFactory FACTORY = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxStringLength(1 << 20).build())
+        .build();
+  }
 
   private Json() {}
 
@@ -41,7 +44,7 @@ public final class Json {
 
   /** {@link #parse} by jackson alone (tests compare the two). */
   static Object parseWithJackson(byte[] bytes) {
-    try (JsonParser p = FACTORY.createParser(bytes)) {
+    try (JsonParser p = Factory.FACTORY.createParser(bytes)) {
       JsonToken t = p.nextToken();
       if (t == null) throw new JsonException("empty input, expected a JSON document");
       Object v = read(p, t);
@@ -92,7 +95,7 @@ public final class Json {
 
   public static byte[] write(Object value, boolean pretty) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+    try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
       if (pretty) g.useDefaultPrettyPrinter();
       write(g, value);
     } catch (IOException e) {
