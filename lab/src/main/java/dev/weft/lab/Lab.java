@@ -423,6 +423,50 @@ public final class Lab {
     if (serving) throw new LabException("pod " + pod + " is wired but not answering after " + timeoutMillis / 1000 + " s (see " + paths.supervisorLog() + ")");
   }
 
+  // ---------------------------------------------------------------------------------------- nodes
+
+  /**
+   * Stops a node's agent and keeps it down (the supervisor does not restart it) until {@link #startNode}: SIGTERM,
+   * or SIGKILL with {@code kill}. The node's kernel state stays as the agent left it; its lease expires after the
+   * TTL and the other nodes then drop it. Returns when the agent is gone.
+   */
+  public LabStatus.NodeStatus stopNode(String node, boolean kill) {
+    LabConfig cfg = requireUp();
+    cfg.node(node);
+    try {
+      Files.createDirectories(paths.nodeDir(node));
+      Files.writeString(paths.agentStoppedFile(node), kill ? "kill\n" : "term\n");
+    } catch (IOException e) {
+      throw new LabException("cannot stop node " + node + ": " + e.getMessage());
+    }
+    return awaitNode(node, n -> n.stopped() && n.agentPid() == 0, Duration.ofSeconds(10), "its agent stopped");
+  }
+
+  /** Lets the supervisor start a stopped node's agent again; returns when the agent is ready. */
+  public LabStatus.NodeStatus startNode(String node, Duration timeout) {
+    LabConfig cfg = requireUp();
+    cfg.node(node);
+    try {
+      Files.deleteIfExists(paths.agentStoppedFile(node));
+    } catch (IOException e) {
+      throw new LabException("cannot start node " + node + ": " + e.getMessage());
+    }
+    return awaitNode(node, n -> !n.stopped() && n.ready(), timeout, "its agent ready");
+  }
+
+  private LabStatus.NodeStatus awaitNode(String node, java.util.function.Predicate<LabStatus.NodeStatus> done, Duration timeout, String what) {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (true) {
+      LabStatus st = status();
+      if (!st.supervisorAlive()) throw new LabException("the supervisor of lab " + name() + " is not running (see " + paths.supervisorLog() + ")");
+      LabStatus.NodeStatus n = st.nodes().stream().filter(x -> x.node().name().equals(node)).findFirst().orElseThrow();
+      if (done.test(n)) return n;
+      if (System.currentTimeMillis() > deadline)
+        throw new LabException("node " + node + ": not " + what + " after " + timeout.toSeconds() + " s (see " + paths.logsDir() + ")");
+      Procs.sleep(100);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------- exec
 
   /** The namespace a name designates: a pod, a node, {@code ext} or {@code underlay}. */
@@ -498,6 +542,7 @@ public final class Lab {
     if (a != null) rows.add(new String[] {"weft lab pod ready " + a.name() + " --ready=false" + f, "its endpoints turn not ready"});
     rows.add(new String[] {"weft lab exec " + node1 + f + " -- ip route", "a node: routes to the other nodes' pod CIDRs"});
     rows.add(new String[] {"kill -9 <agent pid>; weft lab status" + f, "a dead agent is restarted, as a DaemonSet's pod would be"});
+    rows.add(new String[] {"weft lab node stop " + node1 + f, "a node down: its lease expires after 15 s, the others drop it (node start: back)"});
     rows.add(new String[] {"weft lab pod del NAME" + f, "terminating for 2 s (--grace), then removed"});
     rows.add(new String[] {"weft lab down" + f, "remove everything: processes, namespaces, " + paths.stateDir()});
     int w = rows.stream().mapToInt(r -> r[0].length()).max().orElse(0);

@@ -37,6 +37,8 @@ public record LabPaths(String lab) {
   public Path agentStateDir(String node) { return nodeDir(node).resolve("state"); }
   public Path ipamDataDir(String node) { return nodeDir(node).resolve("ipam"); }
   public Path cniSocket(String node) { return nodeDir(node).resolve("cni.sock"); }
+  /** Present while {@code weft lab node stop} holds the node's agent down ("term" or "kill": how it was stopped). */
+  public Path agentStoppedFile(String node) { return nodeDir(node).resolve("agent.stopped"); }
 
   public String nsPrefix() { return "wftlab-" + lab + "-"; }
   public String underlayNs() { return nsPrefix() + "underlay"; }

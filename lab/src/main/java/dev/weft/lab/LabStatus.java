@@ -15,7 +15,8 @@ import java.util.Map;
 public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus> pods, String externalNetns,
     String underlayNetns, SupervisorView supervisor) {
 
-  public record NodeStatus(LabConfig.Node node, String podCidr, long agentPid, long restarts, boolean ready, String lastExit) {}
+  /** @param stopped held down by {@code weft lab node stop} */
+  public record NodeStatus(LabConfig.Node node, String podCidr, long agentPid, long restarts, boolean ready, String lastExit, boolean stopped) {}
 
   public record PodStatus(LabPod pod, boolean ready, boolean registered) {}
 
@@ -27,7 +28,7 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
       Map<String, Object> a = live ? sv.agent(n.name()) : Map.of();
       long pid = J.num(a, "pid", 0);
       nodes.add(new NodeStatus(n, Conflists.podCidr(paths, n.name()), Procs.alive(pid) ? pid : 0, J.num(a, "restarts", 0),
-          J.bool(a, "ready"), J.str(a, "lastExit")));
+          J.bool(a, "ready"), J.str(a, "lastExit"), J.bool(a, "stopped")));
     }
     List<PodStatus> pods = new ArrayList<>();
     for (LabPod p : LabPod.readAll(paths))
@@ -53,6 +54,7 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
       agent.put("restarts", n.restarts());
       agent.put("ready", n.ready());
       if (n.lastExit() != null) agent.put("lastExit", n.lastExit());
+      if (n.stopped()) agent.put("stopped", true);
       o.put("agent", agent);
       ns.add(o);
     }
@@ -118,7 +120,7 @@ public record LabStatus(LabConfig config, List<NodeStatus> nodes, List<PodStatus
     rows.add(new String[] {"NODE", "NETNS", "UNDERLAY IP", "POD CIDR", "AGENT PID", "RESTARTS", "READY"});
     for (NodeStatus n : nodes)
       rows.add(new String[] {n.node().name(), n.node().netns(), n.node().underlayIp(), n.podCidr() == null ? "-" : n.podCidr(),
-          n.agentPid() == 0 ? "-" : Long.toString(n.agentPid()), Long.toString(n.restarts()), n.ready() ? "yes" : "no"});
+          n.agentPid() == 0 ? "-" : Long.toString(n.agentPid()), Long.toString(n.restarts()), n.stopped() ? "stopped" : n.ready() ? "yes" : "no"});
     table(s, rows);
     s.append('\n');
     rows = new ArrayList<>();

@@ -98,6 +98,27 @@ final class ManagedProcess {
     h.descendants().forEach(ProcessHandle::destroyForcibly);
   }
 
+  /** Stops it and keeps it down until {@link #release}: SIGKILL at once ({@code kill}), else SIGTERM with a grace. */
+  void hold(boolean kill) {
+    if (kill && process != null) {
+      ProcessHandle h = process.toHandle();
+      List<ProcessHandle> kids = h.descendants().toList();
+      h.destroyForcibly();
+      for (ProcessHandle k : kids) k.destroyForcibly();
+    }
+    stop(3000);
+    process = null;
+  }
+
+  /** Starts it again on the next tick after {@link #hold}. */
+  void release(long now) {
+    stopped = false;
+    nextStartAt = now;
+    backoff = INITIAL_BACKOFF_MILLIS;
+  }
+
+  boolean held() { return stopped; }
+
   long pid() {
     return process != null && process.isAlive() ? process.pid() : 0;
   }

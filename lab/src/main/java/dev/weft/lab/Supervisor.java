@@ -105,6 +105,7 @@ public final class Supervisor {
       synchronized (this) {
         if (stopping) break;
         etcd.tick(now);
+        holdOrRelease(now);
         for (ManagedProcess a : agents.values()) a.tick(now);
       }
       writeStatus();
@@ -339,9 +340,36 @@ public final class Supervisor {
     }
   }
 
+  /** {@code weft lab node stop|start}: an agent whose stop file exists is held down, released when it is gone. */
+  private void holdOrRelease(long now) {
+    for (var e : agents.entrySet()) {
+      Path stopFile = paths.agentStoppedFile(e.getKey());
+      boolean wanted = Files.exists(stopFile);
+      ManagedProcess a = e.getValue();
+      if (wanted && !a.held()) {
+        boolean kill = "kill".equals(readQuietly(stopFile));
+        log(a.name + ": stopped by 'weft lab node stop'" + (kill ? " (SIGKILL)" : " (SIGTERM)") + ", not restarted until 'weft lab node start'");
+        a.hold(kill);
+        agentReady.put(e.getKey(), false);
+      } else if (!wanted && a.held()) {
+        log(a.name + ": started again by 'weft lab node start'");
+        a.release(now);
+      }
+    }
+  }
+
+  private static String readQuietly(Path f) {
+    try {
+      return Files.readString(f).strip();
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
   private static Map<String, Object> proc(ManagedProcess p, boolean ready) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("pid", p.pid());
+    if (p.held()) m.put("stopped", true);
     m.put("restarts", (long) p.restarts());
     m.put("ready", ready);
     if (p.startedAt() > 0) m.put("started", p.startedAt());

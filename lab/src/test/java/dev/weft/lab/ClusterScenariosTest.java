@@ -498,7 +498,7 @@ class ClusterScenariosTest {
     List<Peer> others = List.of(peer("node-1"), peer("node-2"));
     LabStatus.NodeStatus before = nodeStatus("node-3");
     List<LineRecorder> monitors = new ArrayList<>();
-    ServerSocket hold = null;
+    boolean stopped = false;
     try {
       for (Peer p : others) {
         monitors.add(LineRecorder.start(p.netns(), 0, "ip", "monitor", "route", "neigh"));
@@ -510,8 +510,10 @@ class ClusterScenariosTest {
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
 
       long killed = LabProbes.nowMillis();
-      Sh.run("kill", "-KILL", Long.toString(before.agentPid()));
-      hold = LabProbes.holdPort(gone.netns(), "0.0.0.0", AGENT_PORT, Duration.ofSeconds(5)); // no restart gets far
+      LabStatus.NodeStatus down = lab.stopNode("node-3", true); // SIGKILL, and the supervisor keeps it down
+      stopped = true;
+      assertEquals(0, down.agentPid());
+      assertTrue(!Files.exists(Path.of("/proc/" + before.agentPid())), "the agent process is gone");
       long deleted = awaitEvent(watch, 0, "DELETE", gone.leaseKey(), LEASE_TTL.plusSeconds(15));
       assertTrue(deleted - killed >= LEASE_TTL.toMillis() - 5500, "the lease lasted only " + (deleted - killed) + " ms after the agent died");
       long dropped = awaitProgramming(monitors, from, others, gone, false);
@@ -524,15 +526,17 @@ class ClusterScenariosTest {
       assertTraffic(a1, b1); // the rest of the cluster is unaffected
       assertTrue(dropped - deleted <= PROPAGATION_MILLIS, "node-3's departure reached the other nodes after " + (dropped - deleted) + " ms");
 
-      // back: the supervisor's next restart succeeds
+      assertTrue(nodeStatus("node-3").stopped() && nodeStatus("node-3").agentPid() == 0, "held down all along: " + nodeStatus("node-3"));
+
+      // back: 'weft lab node start'
       from = monitors.stream().mapToInt(LineRecorder::size).toArray();
       int watchFrom = watch.size();
-      hold.close();
-      hold = null;
       long released = LabProbes.nowMillis();
+      lab.startNode("node-3", Duration.ofSeconds(60));
+      stopped = false;
       long put = awaitEvent(watch, watchFrom, "PUT", gone.leaseKey(), Duration.ofSeconds(30)); // the same key: the same subnet
       long programmed = awaitProgramming(monitors, from, others, gone, true);
-      measured.put("node-3 released -> its lease record back", (put - released) + " ms (supervisor back-off + JVM start)");
+      measured.put("node-3 started -> its lease record back", (put - released) + " ms (JVM start)");
       measured.put("node-3 lease record back -> programmed on node-1 and node-2", (programmed - put) + " ms");
       awaitTrue(Duration.ofSeconds(20), "node-3 ready again", () -> nodeStatus("node-3").ready());
       assertEquals(before.podCidr(), nodeStatus("node-3").podCidr(), "node-3 got its pod CIDR back");
@@ -543,7 +547,7 @@ class ClusterScenariosTest {
       assertTrue(programmed - put <= PROPAGATION_MILLIS, "node-3's return reached the other nodes after " + (programmed - put) + " ms");
       assertOnlyChanged(watch, gone);
     } finally {
-      LabProbes.closeQuietly(hold);
+      if (stopped) lab.startNode("node-3", Duration.ofSeconds(60));
       monitors.forEach(LabProbes::closeQuietly);
     }
   }

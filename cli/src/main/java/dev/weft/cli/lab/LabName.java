@@ -11,4 +11,9 @@ public final class LabName {
   Lab lab() {
     return new Lab(name);
   }
+
+  /** " --name LAB" for a command to suggest, "" for the default lab. */
+  String flag() {
+    return "weft".equals(name) ? "" : " --name " + name;
+  }
 }
