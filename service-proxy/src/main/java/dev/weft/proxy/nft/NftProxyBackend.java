@@ -66,21 +66,23 @@ public final class NftProxyBackend implements ProxyBackend {
           lastScript = "";
           return new SyncResult(false, 0, 0, Duration.ofNanos(System.nanoTime() - t0), Map.of());
         }
-        plan = NftRules.full(wanted, existing(kernel));
+        plan = applyFull(wanted, existing(kernel));
       } else if (!state.sync().equals(kernel) || !canary) {
         LOG.log(Level.WARNING, "nftables table differs from what weft wrote (sync state {0}, canary {1}): writing the whole table", kernel, canary);
-        plan = NftRules.full(NftRules.state(model, node), existing(kernel));
+        plan = applyFull(NftRules.state(model, node), existing(kernel));
       }
     }
-    if (plan == null) plan = NftRules.update(state, model, node);
-    if (plan.full()) {
-      plan = applyFull(plan);
-    } else {
-      try {
-        if (!plan.script().text().isEmpty()) nft.apply(plan.script().text());
-      } catch (NftException e) {
-        LOG.log(Level.WARNING, "nftables update refused, writing the whole table: {0}", e.getMessage());
-        plan = applyFull(NftRules.full(NftRules.state(model, node), existing(readSyncState())));
+    if (plan == null) {
+      plan = NftRules.update(state, model, node);
+      if (plan.full()) {
+        plan = applyFull(plan.next(), null); // no earlier state: not reached (handled above), kept total
+      } else {
+        try {
+          if (!plan.script().text().isEmpty()) nft.apply(plan.script().text());
+        } catch (NftException e) {
+          LOG.log(Level.WARNING, "nftables update refused, writing the whole table: {0}", e.getMessage());
+          plan = applyFull(NftRules.state(model, node), existing(readSyncState()));
+        }
       }
     }
     NftScript.Script script = plan.script();
@@ -92,13 +94,14 @@ public final class NftProxyBackend implements ProxyBackend {
   }
 
   /**
-   * Applies a full plan. One that rewrites in place and is refused (a kept set declared otherwise),
-   * or after which the canary is not where predicted (the handle counter was not what the sync
-   * state said), is followed by one writing the table anew.
+   * Writes the whole table for {@code st}, rewriting {@code existing} in place (null: anew), the script streamed
+   * into nft as it is written. A rewrite in place that is refused (a kept set declared otherwise), or after which
+   * the canary is not where predicted (the handle counter was not what the sync state said), is followed by one
+   * writing the table anew.
    */
-  private NftRules.Plan applyFull(NftRules.Plan plan) {
+  private NftRules.Plan applyFull(NftRules.State st, NftScript.Existing existing) {
     try {
-      nft.apply(plan.script().text());
+      NftRules.Plan plan = nft.applyStreaming(sink -> NftRules.full(st, existing, sink));
       if (!plan.inPlace() || canaryPresent(plan.next().sync())) return plan;
       // the handle counter had moved on (a refused transaction allocates handles too): the
       // balancing groups' maps, declared again, are the transaction's last sets (or per-service
@@ -113,12 +116,10 @@ public final class NftProxyBackend implements ProxyBackend {
       }
       LOG.log(Level.WARNING, "nftables canary not found after a rewrite in place: writing the whole table anew");
     } catch (NftException e) {
-      if (!plan.inPlace()) throw e;
+      if (existing == null) throw e;
       LOG.log(Level.WARNING, "nftables rewrite in place refused, writing the whole table anew: {0}", e.getMessage());
     }
-    NftRules.Plan anew = NftRules.full(plan.next(), null);
-    nft.apply(anew.script().text());
-    return anew;
+    return nft.applyStreaming(sink -> NftRules.full(st, null, sink));
   }
 
   /** The weft table to rewrite in place (its chains and sets), or null to write it anew. */

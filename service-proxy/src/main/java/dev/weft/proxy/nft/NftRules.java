@@ -122,13 +122,22 @@ public final class NftRules {
 
   /** The whole table for what {@code st} holds (no rendering again), rewriting {@code existing} in place (null: anew). */
   public static Plan full(State st, NftScript.Existing existing) {
+    return full(st, existing, null);
+  }
+
+  /** The same, handing the script to {@code sink} in pieces as it is written (see {@link NftScript#full}). */
+  public static Plan full(State st, NftScript.Existing existing, java.util.function.Consumer<CharSequence> sink) {
     List<ServiceRules> rendered = new ArrayList<>(st.entries().size());
     for (Entry e : st.entries().values()) rendered.add(e.rules());
-    return full(st, rendered, existing);
+    return full(st, rendered, existing, sink);
   }
 
   private static Plan full(State st, List<ServiceRules> rendered, NftScript.Existing existing) {
-    NftScript.Script script = NftScript.full(st.node(), rendered, st.groups().keySet(), st.digest(), existing);
+    return full(st, rendered, existing, null);
+  }
+
+  private static Plan full(State st, List<ServiceRules> rendered, NftScript.Existing existing, java.util.function.Consumer<CharSequence> sink) {
+    NftScript.Script script = NftScript.full(st.node(), rendered, st.groups().keySet(), st.digest(), existing, sink);
     long canary = (existing == null ? 0 : existing.next()) + script.allocations();
     return new Plan(script, st.adopt(new NftScript.SyncState(st.digest(), canary, canary)), true, null);
   }

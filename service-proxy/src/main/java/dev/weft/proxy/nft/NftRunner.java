@@ -29,18 +29,69 @@ final class NftRunner {
     if (r.exit != 0) throw new NftException(r.argv, r.err.isBlank() ? "exit status " + r.exit : firstLines(r.err, 12));
   }
 
+  /**
+   * {@code nft -f -} fed while {@code producer} writes the script (one transaction, as {@link #apply}): nft parses
+   * the beginning while the rest is produced. Returns what the producer returned once nft has applied it all.
+   */
+  <T> T applyStreaming(java.util.function.Function<java.util.function.Consumer<CharSequence>, T> producer) {
+    List<String> argv = argv("nft", "-f", "-");
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().put("LC_ALL", "C");
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new NftException(argv, "cannot run: " + e.getMessage());
+    }
+    CompletableFuture<String> err = drain(p.getErrorStream());
+    drain(p.getInputStream());
+    T result;
+    try (OutputStream in = new java.io.BufferedOutputStream(p.getOutputStream(), 1 << 16)) {
+      boolean[] broken = {false};
+      result = producer.apply(chunk -> {
+        if (broken[0]) return;
+        try {
+          in.write(chunk.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          broken[0] = true; // nft stopped reading (a parse error): its stderr says why
+        }
+      });
+    } catch (IOException e) {
+      // nft exited before reading everything; its stderr says why
+      result = null;
+    } catch (RuntimeException e) {
+      p.destroyForcibly(); // no half-written transaction reaches the kernel: nft never sees the end of it
+      throw e;
+    }
+    try {
+      int exit = p.waitFor();
+      String e = err.join();
+      if (exit != 0) throw new NftException(argv, e.isBlank() ? "exit status " + exit : firstLines(e, 12));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NftException(argv, "interrupted");
+    }
+    if (result == null) throw new NftException(argv, "nft exited before reading the whole script");
+    return result;
+  }
+
   /** {@code nft -c -f -}: the kernel checks the transaction and aborts it; true when it would apply. */
   boolean check(String script) {
     return exec(script, "nft", "-c", "-f", "-").exit == 0;
   }
 
-  Result exec(String stdin, String... cmd) {
+  private List<String> argv(String... cmd) {
     List<String> argv = new ArrayList<>(cmd.length + 2);
     if (netns != null) {
       argv.add("nsenter");
       argv.add("--net=" + netns);
     }
     argv.addAll(List.of(cmd));
+    return argv;
+  }
+
+  Result exec(String stdin, String... cmd) {
+    List<String> argv = argv(cmd);
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().put("LC_ALL", "C");
     try {

@@ -225,6 +225,15 @@ public final class NftScript {
    * it anew.
    */
   public static Script full(NodeContext node, Collection<ServiceRules> services, Collection<String> groups, long digest, Existing existing) {
+    return full(node, services, groups, digest, existing, null);
+  }
+
+  /**
+   * The same, handing the text to {@code sink} in pieces as it is written (null: none), so that nft can parse the
+   * beginning of a large script while the rest is being written; the returned script holds the whole text.
+   */
+  public static Script full(NodeContext node, Collection<ServiceRules> services, Collection<String> groups, long digest, Existing existing,
+      java.util.function.Consumer<CharSequence> sink) {
     int size = 4096;
     for (ServiceRules r : services) size += 48 * (r.ruleCount() + r.chains().size()) + 56 * r.elements().size();
     StringBuilder s = new StringBuilder(size);
@@ -281,6 +290,8 @@ public final class NftScript {
         if (!d.sets.contains(set) && !NftRenderer.isGroupMap(set)) s.append("delete ").append(kind(set)).append(' ').append(T).append(' ').append(set).append('\n');
     }
     s.append(block);
+    Chunks chunks = new Chunks(s, sink);
+    chunks.flush();
     Map<String, List<ServiceRules.Element>> bySet = new LinkedHashMap<>();
     for (String set : ELEMENT_ORDER) bySet.put(set, new ArrayList<>());
     for (int i = 0; i < indices; i++) bySet.get(NftRenderer.SPICKS).add(NftRenderer.indexElement(i));
@@ -292,11 +303,35 @@ public final class NftScript {
         if (isIndexMap(e.set()) || keys.computeIfAbsent(e.set(), k -> new java.util.HashSet<>()).add(e.key()))
           bySet.computeIfAbsent(e.set(), k -> new ArrayList<>()).add(e);
       }
-    int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true);
+    int elements = SKELETON_ELEMENTS + elements(s, "add", bySet, true, chunks);
     int allocations = d.allocations(existing);
     long canary = (existing == null ? 0 : existing.next()) + allocations;
     syncState(s, new SyncState(digest, canary, canary), false);
+    chunks.flush();
     return new Script(s.toString(), written, rules, elements, allocations, d.rules);
+  }
+
+  /** Hands what was appended to {@code s} since the last hand-over to the sink, every {@value #CHUNK} chars. */
+  private static final class Chunks {
+    static final int CHUNK = 64 * 1024;
+    private final StringBuilder s;
+    private final java.util.function.Consumer<CharSequence> sink;
+    private int handed;
+
+    Chunks(StringBuilder s, java.util.function.Consumer<CharSequence> sink) {
+      this.s = s;
+      this.sink = sink;
+    }
+
+    void maybeFlush() {
+      if (sink != null && s.length() - handed >= CHUNK) flush();
+    }
+
+    void flush() {
+      if (sink == null || s.length() == handed) return;
+      sink.accept(s.subSequence(handed, s.length()));
+      handed = s.length();
+    }
   }
 
   /** A sole-address index map ({@code seps-i}): emptied or deleted by a rewrite in place like the fixed part's maps. */
@@ -369,6 +404,10 @@ public final class NftScript {
 
   /** Writes "verb element ip weft_proxy SET { a, b }" per set; returns the number of elements. */
   private static int elements(StringBuilder s, String verb, Map<String, List<ServiceRules.Element>> bySet, boolean withValues) {
+    return elements(s, verb, bySet, withValues, null);
+  }
+
+  private static int elements(StringBuilder s, String verb, Map<String, List<ServiceRules.Element>> bySet, boolean withValues, Chunks chunks) {
     int n = 0;
     for (var e : bySet.entrySet()) {
       if (e.getValue().isEmpty()) continue;
@@ -380,6 +419,7 @@ public final class NftScript {
         s.append(el.key());
         if (withValues && el.value() != null) s.append(" : ").append(el.value());
         n++;
+        if (chunks != null && (n & 255) == 0) chunks.maybeFlush();
       }
       s.append(" }\n");
     }
