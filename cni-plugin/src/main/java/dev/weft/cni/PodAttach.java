@@ -6,6 +6,7 @@ import dev.weft.cni.protocol.NetworkConfig;
 import dev.weft.cni.protocol.Result;
 import dev.weft.kernel.IpPrefix;
 import dev.weft.kernel.Link;
+import dev.weft.kernel.NetNs;
 import dev.weft.kernel.Rtnl;
 import dev.weft.nat.AttachmentId;
 import dev.weft.nat.NatBackend;
@@ -43,7 +44,8 @@ final class PodAttach {
   private Result attach() throws CniError {
     Path netns = PodNetns.require(env);
     Rollback rollback = new Rollback(log);
-    try (Rtnl host = Rtnl.open(); Rtnl pod = Rtnl.openIn(netns)) {
+    // the pod's socket is created by this thread from inside the namespace (no helper thread)
+    try (Rtnl host = Rtnl.open(); Rtnl pod = NetNs.callOnThisThread(netns, Rtnl::open)) {
       // the undo steps use the sockets, so they run before the sockets close
       try {
         if (pod.link(env.ifname()).isPresent())

@@ -3,6 +3,7 @@ package dev.weft.cni;
 import dev.weft.cni.protocol.CniEnv;
 import dev.weft.cni.protocol.CniError;
 import dev.weft.cni.protocol.NetworkConfig;
+import dev.weft.kernel.NetNs;
 import dev.weft.kernel.Rtnl;
 import dev.weft.nat.AttachmentId;
 import dev.weft.nat.NatBackend;
@@ -55,7 +56,7 @@ final class PodDetach {
   private void deletePodInterface() {
     Path netns = PodNetns.optional(env);
     if (netns == null) return;
-    try (Rtnl pod = Rtnl.openIn(netns)) {
+    try (Rtnl pod = NetNs.callOnThisThread(netns, Rtnl::open)) {
       pod.link(env.ifname()).ifPresent(l -> pod.deleteLink(l.index()));
     }
   }

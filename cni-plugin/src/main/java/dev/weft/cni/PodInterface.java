@@ -31,12 +31,13 @@ final class PodInterface {
   /** Configures the interface from the IPAM result; returns it (index, MAC) as the kernel has it. */
   Link configure(Result ipam, boolean defaultRouteViaGateway, boolean enableDad) {
     boolean hasV6 = hasIpv6(ipam);
-    NetNs.run(netns, () -> {
+    NetNs.callOnThisThread(netns, () -> {
       Sysctl.set("net/ipv4/conf/" + ifname + "/arp_notify", "1");
       if (hasV6) {
         Sysctl.set("net/ipv6/conf/" + ifname + "/disable_ipv6", "0");
         if (!enableDad) Sysctl.set("net/ipv6/conf/" + ifname + "/accept_dad", "0");
       }
+      return null;
     });
     {
       Link link = pod.link(ifname).orElseThrow(() -> new IllegalStateException(ifname + " vanished from " + netns));

@@ -50,6 +50,54 @@ class NetNsTest {
   }
 
   @Test
+  void callOnThisThreadSwitchesTheCallerAndBack() throws Exception {
+    String ns = netns.create("t");
+    Path p = TestNetns.path(ns);
+    String before = threadNs();
+    Thread caller = Thread.currentThread();
+    String inside = NetNs.callOnThisThread(p, () -> {
+      assertSame(caller, Thread.currentThread());
+      return threadNs();
+    });
+    assertEquals(nsId(p), inside);
+    assertEquals(before, threadNs(), "the caller's thread must be back in its namespace");
+    // a failing body: the same exception as call() gives, and the thread is back too
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> NetNs.callOnThisThread(p, () -> {
+      throw new IllegalStateException("boom");
+    }));
+    assertEquals("boom", e.getMessage());
+    assertThrows(UncheckedIOException.class, () -> NetNs.callOnThisThread(p, () -> {
+      throw new IOException("io");
+    }));
+    assertEquals(before, threadNs());
+    // sockets made inside act there, as with call()
+    try (Rtnl r = NetNs.callOnThisThread(p, Rtnl::open)) {
+      r.addBridge("here0", 0);
+    }
+    assertEquals(before, threadNs());
+    assertEquals("here0", Sh.ip(ns, "link", "show", "dev", "here0").get(0).get("ifname").asText());
+  }
+
+  @Test
+  void callOnThisThreadFromAVirtualThreadUsesAHelper() throws Exception {
+    Path p = TestNetns.path(netns.create("v"));
+    String[] seen = new String[2];
+    Thread vt = Thread.ofVirtual().start(() -> seen[0] = NetNs.callOnThisThread(p, () -> {
+      seen[1] = String.valueOf(Thread.currentThread().isVirtual());
+      return threadNs();
+    }));
+    vt.join();
+    assertEquals(nsId(p), seen[0]);
+    assertEquals("false", seen[1]);
+  }
+
+  @Test
+  void callOnThisThreadOnAMissingNamespaceNamesIt() {
+    KernelException e = assertThrows(KernelException.class, () -> NetNs.callOnThisThread(Path.of("/run/netns/wft-none-such"), () -> 1));
+    assertTrue(e.getMessage().contains("enter netns /run/netns/wft-none-such"), e.getMessage());
+  }
+
+  @Test
   void socketsCreatedInsideActThere() {
     String ns = netns.create("b");
     NetNs.run(TestNetns.path(ns), () -> {
