@@ -46,8 +46,9 @@ final class NftRunner {
     CompletableFuture<String> err = drain(p.getErrorStream());
     drain(p.getInputStream());
     T result;
-    try (OutputStream in = new java.io.BufferedOutputStream(p.getOutputStream(), 1 << 16)) {
-      boolean[] broken = {false};
+    OutputStream in = new java.io.BufferedOutputStream(p.getOutputStream(), 1 << 16);
+    boolean[] broken = {false};
+    try {
       result = producer.apply(chunk -> {
         if (broken[0]) return;
         try {
@@ -56,12 +57,15 @@ final class NftRunner {
           broken[0] = true; // nft stopped reading (a parse error): its stderr says why
         }
       });
-    } catch (IOException e) {
-      // nft exited before reading everything; its stderr says why
-      result = null;
-    } catch (RuntimeException e) {
-      p.destroyForcibly(); // no half-written transaction reaches the kernel: nft never sees the end of it
+    } catch (RuntimeException | Error e) {
+      // killed before it reads the end of the script: nft sends the kernel nothing of an unfinished transaction
+      p.destroyForcibly();
       throw e;
+    }
+    try {
+      in.close(); // the end of the script: only now can nft apply it
+    } catch (IOException e) {
+      broken[0] = true; // nft exited before reading everything; its stderr says why
     }
     try {
       int exit = p.waitFor();
@@ -71,7 +75,7 @@ final class NftRunner {
       Thread.currentThread().interrupt();
       throw new NftException(argv, "interrupted");
     }
-    if (result == null) throw new NftException(argv, "nft exited before reading the whole script");
+    if (broken[0]) throw new NftException(argv, "nft exited before reading the whole script");
     return result;
   }
 

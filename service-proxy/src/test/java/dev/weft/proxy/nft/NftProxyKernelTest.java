@@ -175,6 +175,30 @@ class NftProxyKernelTest {
     assertEquals(java.util.Set.of("pod-a", "pod-b/8080"), s.keySet(), "each endpoint on its own port: " + s);
   }
 
+  /** A full script streamed into nft is one transaction: when writing it fails half way, the kernel gets none of it. */
+  @Test
+  void aScriptThatFailsWhileStreamingAppliesNothing() {
+    NftRunner runner = new NftRunner(t.nodeNetns());
+    StringBuilder head = new StringBuilder("add table ip wft_half\n");
+    for (int i = 0; i < 4000; i++) head.append("add chain ip wft_half c").append(i).append('\n'); // > the 64 KiB pipe buffer
+    IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> runner.applyStreaming(sink -> {
+      sink.accept(head);
+      sleep(300); // nft has read and parsed the head by now
+      throw new IllegalStateException("rendering failed");
+    }));
+    assertEquals("rendering failed", thrown.getMessage());
+    sleep(300);
+    String tables = runner.exec(null, "nft", "list", "tables").out();
+    assertFalse(tables.contains("wft_half"), "nothing of the unfinished script applied: " + tables);
+    // and a whole one applies
+    runner.applyStreaming(sink -> {
+      sink.accept(head);
+      return null;
+    });
+    assertTrue(runner.exec(null, "nft", "list", "tables").out().contains("wft_half"));
+    runner.apply("delete table ip wft_half\n");
+  }
+
   /** Names of the table's objects of one kind ("map", "chain") starting with {@code prefix}, as nft lists them. */
   static java.util.Set<String> namesOf(String kind, String prefix) {
     java.util.Set<String> names = new java.util.TreeSet<>();
