@@ -94,6 +94,15 @@ public final class Json {
   }
 
   public static byte[] write(Object value, boolean pretty) {
+    if (!pretty) {
+      byte[] plain = PlainJsonWriter.write(value);
+      if (plain != null) return plain;
+    }
+    return writeWithJackson(value, pretty);
+  }
+
+  /** {@link #write} by jackson alone (tests compare the two). */
+  static byte[] writeWithJackson(Object value, boolean pretty) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (JsonGenerator g = Factory.FACTORY.createGenerator(out)) {
       if (pretty) g.useDefaultPrettyPrinter();
