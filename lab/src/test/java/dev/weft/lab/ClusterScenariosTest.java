@@ -19,7 +19,6 @@ import dev.weft.lab.LabProbes.LineRecorder;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -75,9 +74,9 @@ class ClusterScenariosTest {
   private static final String LEASES = "/weft/leases/weft-system/";
   private static final int AGENT_PORT = LabConfig.AGENT_HTTP_PORT;
 
+  private ScenarioLab scenario;
   private Lab lab;
   private LabPaths paths;
-  private Thread downHook;
   private LabPod a1, a2, b1, c1;
   private final Map<String, String> measured = new LinkedHashMap<>();
 
@@ -97,12 +96,11 @@ class ClusterScenariosTest {
     assertTrue(Files.isExecutable(dist.resolve("bin/weft-cni")) && Files.isExecutable(agent), "run 'make build' first: no " + dist + "/bin/weft-cni or weft-agent");
     String cp = System.getProperty("surefire.test.class.path");
     if (cp != null) System.setProperty("weft.lab.classpath", cp);
-    lab = new Lab("cs" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff)));
+    scenario = new ScenarioLab(new Lab("cs" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff))), "cluster-scenarios");
+    lab = scenario.lab();
     paths = lab.paths();
-    downHook = new Thread(this::downQuietly, "lab down");
-    Runtime.getRuntime().addShutdownHook(downHook);
     long t0 = LabProbes.nowMillis();
-    lab.up(new Lab.UpOptions(3, dist, agent, Duration.ofSeconds(90), 0), new PrintStream(new ByteArrayOutputStream()));
+    scenario.up(new Lab.UpOptions(3, dist, agent, Duration.ofSeconds(90), 0));
     long t1 = LabProbes.nowMillis();
     a1 = lab.addPod("a1", "node-1", List.of("app=web"));
     a2 = lab.addPod("a2", "node-1", List.of("app=web"));
@@ -112,7 +110,7 @@ class ClusterScenariosTest {
     measured.put("4 pod adds", (LabProbes.nowMillis() - t1) + " ms");
   }
 
-  /** On a failure: every node's overlay state and agent metrics, kept with the logs (see {@link #keepLogs}). */
+  /** On a failure: every node's overlay state and agent metrics, kept with the logs (see {@link ScenarioLab}). */
   @RegisterExtension
   final AfterTestExecutionCallback snapshotOnFailure = ctx -> {
     if (ctx.getExecutionException().isEmpty() || lab == null || !lab.isUp()) return;
@@ -128,52 +126,14 @@ class ClusterScenariosTest {
           .filter(l -> l.startsWith("weft_") && !l.contains("_bucket")).reduce("", (a, b) -> a + b + "\n"));
     }
     s.append("\n=== leases\n").append(inNsResult(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "get", "--prefix", LEASES).out());
-    try {
-      Files.createDirectories(paths.logsDir());
-      Files.writeString(paths.logsDir().resolve("failure-" + ctx.getRequiredTestMethod().getName() + ".txt"), s.toString());
-    } catch (java.io.IOException e) {
-      System.err.println("snapshot: " + e);
-    }
+    scenario.snapshot(ctx.getRequiredTestMethod().getName(), s.toString());
   };
 
   @AfterAll
   void down() {
     System.out.println("ClusterScenariosTest measurements (lab " + (lab == null ? "-" : lab.name()) + "):");
     measured.forEach((k, v) -> System.out.println("  " + k + ": " + v));
-    if (lab == null) return;
-    keepLogs();
-    try {
-      Runtime.getRuntime().removeShutdownHook(downHook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
-    String summary = lab.down(null);
-    List<String> ns = Sh.runQuietly("ip", "netns", "list").lines().filter(l -> l.startsWith(paths.nsPrefix())).toList();
-    assertEquals(List.of(), ns, "namespaces left after down (" + summary + ")");
-    assertTrue(!Files.exists(paths.stateDir()), "state dir left: " + paths.stateDir());
-  }
-
-  /** The lab's logs (agents, etcd, supervisor, failure snapshots) survive down under target/cluster-scenarios/. */
-  private void keepLogs() {
-    Path to = Path.of("target", "cluster-scenarios", lab.name()).toAbsolutePath();
-    try (var files = Files.exists(paths.stateDir()) ? Files.walk(paths.stateDir()) : java.util.stream.Stream.<Path>empty()) {
-      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log") || f.getFileName().toString().endsWith(".txt")).toList()) {
-        Path dest = to.resolve(paths.stateDir().relativize(f).toString());
-        Files.createDirectories(dest.getParent());
-        Files.copy(f, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-      System.out.println("lab logs kept in " + to);
-    } catch (java.io.IOException | RuntimeException e) {
-      System.err.println("keeping the lab logs: " + e);
-    }
-  }
-
-  private void downQuietly() {
-    try {
-      if (lab != null) lab.down(null);
-    } catch (RuntimeException e) {
-      System.err.println("lab down: " + e.getMessage());
-    }
+    if (scenario != null) scenario.down();
   }
 
   // ------------------------------------------------------------------------------------ 1. pod <-> pod

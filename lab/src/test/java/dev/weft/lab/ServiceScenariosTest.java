@@ -15,8 +15,6 @@ import dev.weft.kernel.testing.Sh;
 import dev.weft.lab.LabProbes.LineRecorder;
 import dev.weft.lab.ServiceProbes.Outcome;
 import dev.weft.lab.ServiceProbes.Reply;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,9 +175,9 @@ class ServiceScenariosTest {
   @Parameter String backend;
   private String proxy;
   private Path dist;
+  private ScenarioLab scenario;
   private Lab lab;
   private LabPaths paths;
-  private Thread downHook;
   private final Map<String, LabPod> pods = new LinkedHashMap<>();
   private final Map<String, String> clusterIps = new TreeMap<>();
   private final Map<String, String> ingressIps = new TreeMap<>();
@@ -192,6 +190,7 @@ class ServiceScenariosTest {
     // PER_CLASS: one instance serves both invocations; everything is per lab from here
     proxy = arg;
     assertEquals(backend, arg);
+    scenario = null;
     lab = null;
     pods.clear();
     clusterIps.clear();
@@ -201,12 +200,12 @@ class ServiceScenariosTest {
     assertTrue(Files.isExecutable(dist.resolve("bin/weft")) && Files.isExecutable(dist.resolve("bin/weft-agent")), "run 'make build' first");
     String cp = System.getProperty("surefire.test.class.path");
     if (cp != null) System.setProperty("weft.lab.classpath", cp);
-    lab = new Lab((proxy.equals("nftables") ? "sn" : "si") + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff)));
+    scenario = new ScenarioLab(new Lab((proxy.equals("nftables") ? "sn" : "si") + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff))),
+        "service-scenarios");
+    lab = scenario.lab();
     paths = lab.paths();
-    downHook = new Thread(this::downQuietly, "lab down");
-    Runtime.getRuntime().addShutdownHook(downHook);
     long t0 = LabProbes.nowMillis();
-    lab.up(new Lab.UpOptions(3, dist, null, Duration.ofSeconds(90), 0, proxy), new PrintStream(new ByteArrayOutputStream()));
+    scenario.up(new Lab.UpOptions(3, dist, null, Duration.ofSeconds(90), 0, proxy));
     long t1 = LabProbes.nowMillis();
     for (String[] p : new String[][] {{"web-1", "node-1", "app=web"}, {"web-2", "node-2", "app=web"}, {"web-3", "node-3", "app=web"},
         {"web-4", "node-1", "app=web"}, {"cl-1", "node-1", "role=client"}, {"cl-2", "node-2", "role=client"}, {"cl-3", "node-3", "role=client"},
@@ -255,12 +254,7 @@ class ServiceScenariosTest {
     }
     s.append("\n=== slices\n").append(inNsResult(paths.underlayNs(), "etcdctl", "--endpoints", ETCD, "get", "--prefix", "/weft/endpointslices/",
         "--print-value-only").out());
-    try {
-      Files.createDirectories(paths.logsDir());
-      Files.writeString(paths.logsDir().resolve("failure-" + ctx.getRequiredTestMethod().getName() + ".txt"), s.toString());
-    } catch (java.io.IOException e) {
-      System.err.println("snapshot: " + e);
-    }
+    scenario.snapshot(ctx.getRequiredTestMethod().getName(), s.toString());
   };
 
   /** Failures name the backend (the report lists both invocations' methods under one name). */
@@ -287,39 +281,7 @@ class ServiceScenariosTest {
     } catch (java.io.IOException e) {
       System.err.println("measurements: " + e);
     }
-    if (lab == null) return;
-    keepLogs();
-    try {
-      Runtime.getRuntime().removeShutdownHook(downHook);
-    } catch (IllegalStateException shuttingDown) {
-      // the hook runs anyway
-    }
-    String summary = lab.down(null);
-    List<String> ns = Sh.runQuietly("ip", "netns", "list").lines().filter(l -> l.startsWith(paths.nsPrefix())).toList();
-    assertEquals(List.of(), ns, "namespaces left after down (" + summary + ")");
-    assertFalse(Files.exists(paths.stateDir()), "state dir left: " + paths.stateDir());
-  }
-
-  private void keepLogs() {
-    Path to = Path.of("target", "service-scenarios", lab.name()).toAbsolutePath();
-    try (var files = Files.exists(paths.stateDir()) ? Files.walk(paths.stateDir()) : java.util.stream.Stream.<Path>empty()) {
-      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log") || f.getFileName().toString().endsWith(".txt")).toList()) {
-        Path dest = to.resolve(paths.stateDir().relativize(f).toString());
-        Files.createDirectories(dest.getParent());
-        Files.copy(f, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-      System.out.println("lab logs kept in " + to);
-    } catch (java.io.IOException | RuntimeException e) {
-      System.err.println("keeping the lab logs: " + e);
-    }
-  }
-
-  private void downQuietly() {
-    try {
-      if (lab != null) lab.down(null);
-    } catch (RuntimeException e) {
-      System.err.println("lab down: " + e.getMessage());
-    }
+    if (scenario != null) scenario.down();
   }
 
   // ------------------------------------------------------------------------------------ 1. ClusterIP
