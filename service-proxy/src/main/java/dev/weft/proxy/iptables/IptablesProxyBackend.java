@@ -1,5 +1,6 @@
 package dev.weft.proxy.iptables;
 
+import dev.weft.nat.NetnsCommand;
 import dev.weft.kernel.FileLock;
 import dev.weft.nat.NatException;
 import dev.weft.proxy.ProxyBackend;
@@ -41,7 +42,7 @@ public final class IptablesProxyBackend implements ProxyBackend {
   static final Path LOCK_DIR = Path.of("/run/weft");
 
   private final Path netns;
-  private final IptablesCommand cmd;
+  private final NetnsCommand cmd;
   private IptablesRuleset.Applied applied; // null: the next sync is full
   private ProxyModel lastModel; // the model the kernel holds (for removed UDP endpoints), kept across invalidate()
   private NodeContext lastNode;
@@ -50,7 +51,7 @@ public final class IptablesProxyBackend implements ProxyBackend {
   /** @param netns the network namespace to program; null for the current one */
   public IptablesProxyBackend(Path netns) {
     this.netns = netns;
-    this.cmd = new IptablesCommand(netns);
+    this.cmd = new NetnsCommand(netns);
   }
 
   @Override
@@ -67,7 +68,7 @@ public final class IptablesProxyBackend implements ProxyBackend {
     try (FileLock l = lock()) {
       if (applied != null && applied.node().equals(node)) {
         IptablesRuleset.Plan p = IptablesRuleset.partial(model, node, applied, false);
-        IptablesCommand.Result r = cmd.exec(p.restore(), "iptables-restore", "--noflush", "-w");
+        NetnsCommand.Result r = cmd.exec(p.restore(), "iptables-restore", "--noflush", "-w");
         if (r.exit() == 0) plan = p;
         else {
           lastDrift = r.err().strip();
