@@ -1,5 +1,6 @@
 package dev.weft.proxy.nft;
 
+import dev.weft.nat.NetnsCommand;
 import dev.weft.proxy.ProxyBackend;
 import dev.weft.proxy.SyncResult;
 import dev.weft.proxy.model.Endpoint;
@@ -106,7 +107,7 @@ public final class NftProxyBackend implements ProxyBackend {
       // the handle counter had moved on (a refused transaction allocates handles too): the
       // balancing groups' maps, declared again, are the transaction's last sets (or per-service
       // sets after them), the canary rule its last rule
-      NftRunner.Result r = nft.exec("list sets ip\nlist maps ip\n", "nft", "-a", "-t", "-f", "-");
+      NetnsCommand.Result r = nft.exec("list sets ip\nlist maps ip\n", "nft", "-a", "-t", "-f", "-");
       long lastSet = r.exit() == 0 ? NftScript.maxSetHandle(r.out()) : 0;
       long canary = lastSet + plan.script().blockRules();
       NftScript.SyncState measured = new NftScript.SyncState(plan.next().digest(), canary, canary);
@@ -125,13 +126,13 @@ public final class NftProxyBackend implements ProxyBackend {
   /** The weft table to rewrite in place (its chains and sets), or null to write it anew. */
   private NftScript.Existing existing(NftScript.SyncState kernel) {
     if (kernel == null) return null; // no table, or not of this layout
-    NftRunner.Result r = nft.exec("list sets ip\nlist maps ip\nlist chains ip\n", "nft", "-t", "-f", "-");
+    NetnsCommand.Result r = nft.exec("list sets ip\nlist maps ip\nlist chains ip\n", "nft", "-t", "-f", "-");
     return r.exit() == 0 ? NftScript.Existing.parse(r.out(), kernel.next()) : null;
   }
 
   /** The table's sync-state element; null when there is none (no table, another layout). */
   private NftScript.SyncState readSyncState() {
-    NftRunner.Result r = nft.exec(null, "nft", "list", "set", NftScript.FAMILY, NftScript.TABLE, NftScript.SYNC_STATE);
+    NetnsCommand.Result r = nft.exec(null, "nft", "list", "set", NftScript.FAMILY, NftScript.TABLE, NftScript.SYNC_STATE);
     return r.exit() == 0 ? NftScript.SyncState.parse(r.out()) : null;
   }
 

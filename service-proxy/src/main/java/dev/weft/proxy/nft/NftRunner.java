@@ -1,5 +1,6 @@
 package dev.weft.proxy.nft;
 
+import dev.weft.nat.NetnsCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,23 +11,23 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs nft in one network namespace: {@code nsenter --net=<path> nft …} when a path is given, else
+ * Runs nft in one network namespace through {@link NetnsCommand} ({@code nsenter --net=<path> nft …} when a path is given, else
  * in the caller's namespace. stdout and stderr are drained concurrently (a large script's errors
  * cannot block it), messages are in the C locale.
  */
 final class NftRunner {
   private final Path netns;
+  private final NetnsCommand command;
 
   NftRunner(Path netns) {
     this.netns = netns;
+    this.command = new NetnsCommand(netns);
   }
-
-  record Result(int exit, String out, String err, List<String> argv) {}
 
   /** {@code nft -f -} with the script on stdin: one transaction. */
   void apply(String script) {
-    Result r = exec(script, "nft", "-f", "-");
-    if (r.exit != 0) throw new NftException(r.argv, r.err.isBlank() ? "exit status " + r.exit : firstLines(r.err, 12));
+    NetnsCommand.Result r = exec(script, "nft", "-f", "-");
+    if (r.exit() != 0) throw new NftException(r.argv(), r.err().isBlank() ? "exit status " + r.exit() : firstLines(r.err(), 12));
   }
 
   /**
@@ -81,7 +82,7 @@ final class NftRunner {
 
   /** {@code nft -c -f -}: the kernel checks the transaction and aborts it; true when it would apply. */
   boolean check(String script) {
-    return exec(script, "nft", "-c", "-f", "-").exit == 0;
+    return exec(script, "nft", "-c", "-f", "-").exit() == 0;
   }
 
   private List<String> argv(String... cmd) {
@@ -94,27 +95,9 @@ final class NftRunner {
     return argv;
   }
 
-  Result exec(String stdin, String... cmd) {
-    List<String> argv = argv(cmd);
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    pb.environment().put("LC_ALL", "C");
-    try {
-      Process p = pb.start();
-      CompletableFuture<String> err = drain(p.getErrorStream());
-      CompletableFuture<String> out = drain(p.getInputStream());
-      try (OutputStream in = p.getOutputStream()) {
-        if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        // nft exited before reading everything; its stderr says why
-      }
-      int exit = p.waitFor();
-      return new Result(exit, out.join(), err.join(), argv);
-    } catch (IOException e) {
-      throw new NftException(argv, "cannot run: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NftException(argv, "interrupted");
-    }
+  /** Runs {@code cmd} in the namespace (see {@link NetnsCommand}). */
+  NetnsCommand.Result exec(String stdin, String... cmd) {
+    return command.exec(stdin, cmd);
   }
 
   private static CompletableFuture<String> drain(InputStream s) {
