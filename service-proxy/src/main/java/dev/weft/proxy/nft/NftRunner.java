@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs nft in one network namespace through {@link NetnsCommand} ({@code nsenter --net=<path> nft …} when a path is given, else
- * in the caller's namespace. stdout and stderr are drained concurrently (a large script's errors
+ * in the caller's namespace). stdout and stderr are drained concurrently (a large script's errors
  * cannot block it), messages are in the C locale.
  */
 final class NftRunner {
