@@ -1,5 +1,6 @@
 package dev.weft.lab;
 
+import static dev.weft.lab.LabProbes.inNs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -246,13 +247,6 @@ class LabE2ETest {
     throw new AssertionError(name + " not in " + array);
   }
 
-  private static String inNs(String ns, String... cmd) {
-    List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-    c.addAll(List.of(cmd));
-    var r = Sh.exec(Map.of(), null, c);
-    if (r.exit() != 0) fail(String.join(" ", c) + " exited " + r.exit() + ": " + r.err() + r.out());
-    return r.out();
-  }
 
   private static String curl(String ns, String ip) {
     return inNs(ns, "curl", "-sS", "-m", "5", "http://" + ip + "/");

@@ -22,6 +22,21 @@ import java.util.function.Predicate;
  * and a long-lived TCP echo conversation between two pods.
  */
 final class LabProbes {
+  /** {@code ip netns exec NS CMD...}, whatever it exits with. */
+  static dev.weft.kernel.testing.Sh.Result inNsResult(String ns, String... cmd) {
+    List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+    c.addAll(List.of(cmd));
+    return dev.weft.kernel.testing.Sh.exec(java.util.Map.of(), null, c);
+  }
+
+  /** {@code ip netns exec NS CMD...}'s stdout; a test failure when it exits non-zero. */
+  static String inNs(String ns, String... cmd) {
+    var r = inNsResult(ns, cmd);
+    if (r.exit() != 0)
+      throw new AssertionError("ip netns exec " + ns + " " + String.join(" ", cmd) + " exited " + r.exit() + ": " + r.err() + r.out());
+    return r.out();
+  }
+
   private LabProbes() {}
 
   static long nowMillis() {

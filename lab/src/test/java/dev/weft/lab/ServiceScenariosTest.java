@@ -1,5 +1,7 @@
 package dev.weft.lab;
 
+import static dev.weft.lab.LabProbes.inNs;
+import static dev.weft.lab.LabProbes.inNsResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -761,15 +763,4 @@ class ServiceScenariosTest {
     }
   }
 
-  private static Sh.Result inNsResult(String ns, String... cmd) {
-    List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-    c.addAll(List.of(cmd));
-    return Sh.exec(Map.of(), null, c);
-  }
-
-  private static String inNs(String ns, String... cmd) {
-    var r = inNsResult(ns, cmd);
-    if (r.exit() != 0) fail("ip netns exec " + ns + " " + String.join(" ", cmd) + " exited " + r.exit() + ": " + r.err() + r.out());
-    return r.out();
-  }
 }
