@@ -462,13 +462,7 @@ class ClusterScenariosTest {
     List<LineRecorder> monitors = new ArrayList<>();
     boolean stopped = false;
     try {
-      for (Peer p : others) {
-        monitors.add(LineRecorder.start(p.netns(), 0, "ip", "monitor", "route", "neigh"));
-        monitors.add(LineRecorder.start(p.netns(), 0, "bridge", "monitor", "fdb"));
-      }
-      LineRecorder watch = LineRecorder.start(paths.underlayNs(), 0, "etcdctl", "--endpoints", ETCD, "watch", "--prefix", LEASES);
-      monitors.add(watch); // after the observers' pairs (awaitProgramming reads those)
-      LabProbes.sleep(500);
+      LineRecorder watch = observeLeaseChanges(others, monitors);
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
 
       long killed = LabProbes.nowMillis();
@@ -525,13 +519,7 @@ class ClusterScenariosTest {
     List<LineRecorder> monitors = new ArrayList<>();
     boolean stopped = false;
     try {
-      for (Peer p : others) {
-        monitors.add(LineRecorder.start(p.netns(), 0, "ip", "monitor", "route", "neigh"));
-        monitors.add(LineRecorder.start(p.netns(), 0, "bridge", "monitor", "fdb"));
-      }
-      LineRecorder watch = LineRecorder.start(paths.underlayNs(), 0, "etcdctl", "--endpoints", ETCD, "watch", "--prefix", LEASES);
-      monitors.add(watch); // after the observers' pairs (awaitProgramming reads those)
-      LabProbes.sleep(500);
+      LineRecorder watch = observeLeaseChanges(others, monitors);
       int[] from = monitors.stream().mapToInt(LineRecorder::size).toArray();
       Sh.run("kill", "-STOP", Long.toString(before.agentPid()));
       stopped = true;
@@ -586,6 +574,21 @@ class ClusterScenariosTest {
   }
 
   // ------------------------------------------------------------------------------------ observers
+
+  /**
+   * Starts, into {@code monitors}, a route/neigh and an FDB monitor in each observer's namespace, then an etcd watch of the
+   * lease records (last: {@link #awaitProgramming} reads the observers' pairs); returns the watch once all are running.
+   */
+  private LineRecorder observeLeaseChanges(List<Peer> observers, List<LineRecorder> monitors) {
+    for (Peer p : observers) {
+      monitors.add(LineRecorder.start(p.netns(), 0, "ip", "monitor", "route", "neigh"));
+      monitors.add(LineRecorder.start(p.netns(), 0, "bridge", "monitor", "fdb"));
+    }
+    LineRecorder watch = LineRecorder.start(paths.underlayNs(), 0, "etcdctl", "--endpoints", ETCD, "watch", "--prefix", LEASES);
+    monitors.add(watch);
+    LabProbes.sleep(500);
+    return watch;
+  }
 
   /**
    * A positive control for "the monitors saw no change": a route, a neighbour and an FDB entry on weft.vxlan that
