@@ -45,7 +45,7 @@ final class AttachmentGc {
       for (Link l : host.links()) {
         if (l.alias() == null || !l.alias().startsWith(prefix) || keepVeths.contains(l.name())) continue;
         log.accept("GC: deleting stale veth " + l.name() + " (" + l.alias() + ")");
-        host.deleteLink(l.index());
+        host.deleteLinkIfPresent(l.index());
       }
     }
   }

@@ -44,7 +44,7 @@ final class HostBridge {
 
   private void deleteIfUnused(int index) {
     for (Link l : host.links()) if (l.masterIndex() == index) return;
-    host.link(index).ifPresent(l -> host.deleteLink(l.index()));
+    host.deleteLinkIfPresent(index);
   }
 
   private void enableVlanFiltering(Link br) throws CniError {

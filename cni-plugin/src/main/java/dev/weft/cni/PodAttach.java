@@ -98,11 +98,11 @@ final class PodAttach {
   private Link createVeth(Rtnl host, Path netns, Link br, Rollback rollback) {
     String name = VethName.of(cfg.network(), env.containerId(), env.ifname());
     // a leftover of this same attachment (an ADD killed half-way, the pod namespace still alive)
-    host.link(name).ifPresent(stale -> host.deleteLink(stale.index()));
+    host.deleteLinkIfPresent(name);
     int mtu = cfg.mtu() != 0 ? cfg.mtu() : br.mtu();
     host.addVeth(name, env.ifname(), netns, mtu, null, cfg.mac());
     Link veth = host.link(name).orElseThrow(() -> new IllegalStateException("veth " + name + " vanished after creation"));
-    rollback.push("veth " + name, () -> host.link(name).ifPresent(l -> host.deleteLink(l.index())));
+    rollback.push("veth " + name, () -> host.deleteLinkIfPresent(name));
     host.setAlias(veth.index(), VethName.alias(cfg.network(), env.containerId(), env.ifname()));
     host.setMaster(veth.index(), br.index());
     if (cfg.hairpinMode()) host.setHairpin(veth.index(), true);

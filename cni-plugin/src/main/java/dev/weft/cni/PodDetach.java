@@ -36,7 +36,7 @@ final class PodDetach {
     step("pod interface", this::deletePodInterface);
     step("host veth " + hostVeth, () -> {
       try (Rtnl host = Rtnl.open()) {
-        host.link(hostVeth).ifPresent(l -> host.deleteLink(l.index()));
+        host.deleteLinkIfPresent(hostVeth);
       }
     });
     PhaseTrace.add(PhaseTrace.Phase.NETLINK, t);
@@ -57,7 +57,7 @@ final class PodDetach {
     Path netns = PodNetns.optional(env);
     if (netns == null) return;
     try (Rtnl pod = NetNs.callOnThisThread(netns, Rtnl::open)) {
-      pod.link(env.ifname()).ifPresent(l -> pod.deleteLink(l.index()));
+      pod.deleteLinkIfPresent(env.ifname());
     }
   }
 

@@ -118,6 +118,27 @@ public final class Rtnl implements AutoCloseable {
     sock.request(LinkRequests.delete(ifindex));
   }
 
+  /**
+   * Deletes the link named {@code name} if there is one; false when there is none, including when it
+   * vanishes between the lookup and the delete (a veth whose peer's namespace is being destroyed is
+   * removed by the kernel on its own, asynchronously).
+   */
+  public boolean deleteLinkIfPresent(String name) {
+    Optional<Link> l = link(name);
+    return l.isPresent() && deleteLinkIfPresent(l.get().index());
+  }
+
+  /** Deletes link {@code ifindex}; false when it does not exist (any more). */
+  public boolean deleteLinkIfPresent(int ifindex) {
+    try {
+      deleteLink(ifindex);
+      return true;
+    } catch (KernelException e) {
+      if (e.errno() == Errno.ENODEV) return false;
+      throw e;
+    }
+  }
+
   /** Moves the link into another namespace (it disappears from this one). */
   public void moveToNetns(int ifindex, Path netns) {
     int nsFd = NetNs.openNs(netns);

@@ -93,6 +93,16 @@ class RtnlLinkTest {
   }
 
   @Test
+  void deleteIfPresentToleratesALinkThatIsAlreadyGone() {
+    rtnl.addBridge("gone0", 0);
+    int idx = Sh.ifindex(ns, "gone0");
+    assertTrue(rtnl.deleteLinkIfPresent("gone0"));
+    assertTrue(Sh.ip(ns, "link", "show").findValuesAsText("ifname").stream().noneMatch("gone0"::equals));
+    assertFalse(rtnl.deleteLinkIfPresent("gone0"));
+    assertFalse(rtnl.deleteLinkIfPresent(idx), "deleted between a lookup and the delete");
+  }
+
+  @Test
   void lookupOfMissingLinkIsEmpty() {
     assertTrue(rtnl.link("nope0").isEmpty());
     assertTrue(rtnl.link(9999).isEmpty());
