@@ -103,10 +103,30 @@ public final class PluginLog {
 
   private void line(String level, String msg, boolean toStderr) {
     if (!enabled) return;
-    String l = timestamp(System.currentTimeMillis()) + " " + program + "[" + ProcessHandle.current().pid() + "] " + command + " " + containerId + " "
+    String l = timestamp(System.currentTimeMillis()) + " " + program + "[" + pid() + "] " + command + " " + containerId + " "
         + ifname + " " + level + " " + msg;
     if (toStderr && stderr != null) stderr.println(l);
     append(l);
+  }
+
+  private static String pid;
+
+  /**
+   * This process's id, read from {@code /proc/self}: {@code ProcessHandle.current()} would initialise
+   * the process-reaper machinery (a thread pool among it, ~0.5 ms of a CNI call).
+   */
+  static String pid() {
+    String p = pid;
+    if (p == null) {
+      try {
+        p = Files.readSymbolicLink(Path.of("/proc/self")).toString();
+        Long.parseLong(p);
+      } catch (Exception e) {
+        p = Long.toString(ProcessHandle.current().pid());
+      }
+      pid = p;
+    }
+    return p;
   }
 
   private void append(String l) {

@@ -171,4 +171,9 @@ class PluginRunnerTest {
           PluginLog.timestamp(t).replaceFirst("\\.\\d{3}Z$", ""), "at " + t);
     assertEquals("2025-11-22T01:02:03.456Z", PluginLog.timestamp(java.time.Instant.parse("2025-11-22T01:02:03.456Z").toEpochMilli()));
   }
+
+  @Test
+  void logLinesCarryThisProcessId() {
+    assertEquals(Long.toString(ProcessHandle.current().pid()), PluginLog.pid());
+  }
 }
