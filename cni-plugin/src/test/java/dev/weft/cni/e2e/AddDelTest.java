@@ -110,6 +110,26 @@ class AddDelTest {
     soft.done("ADD result " + r1);
   }
 
+  /**
+   * A config the plain JSON reader leaves to jackson (a fraction, an exponent, a surrogate pair as
+   * escapes): weft-cni loads jackson from lib/cni/json-fallback.jar, off its class path, and the ADD
+   * and DEL work as with any config.
+   */
+  @Test
+  void configBeyondThePlainReaderIsReadByJacksonFromItsSideJar() {
+    String host = lab.ns("host"), p1 = lab.ns("p1");
+    Net net = lab.net(host);
+    ObjectNode conf = net.config();
+    String text = conf.toString();
+    text = text.substring(0, text.length() - 1) + ",\"x-note\":{\"ratio\":0.5,\"big\":1e3,\"face\":\"\\ud83d\\ude00\"}}";
+    JsonNode r = net.add("c1", p1).raw(text).ok();
+    Shape.add(r, "1.0.0", net, p1, "eth0");
+    assertTrue(Obs.ping(p1, net.gateway, 3), "pod pings the gateway");
+    net.del("c1", p1).raw(text).quiet();
+    assertEquals(Map.of(), net.ipFiles());
+    assertEquals(List.of(), net.weftVeths());
+  }
+
   @Test
   void defaultsAndPromiscWithoutHairpin() {
     String host = lab.ns("host"), p1 = lab.ns("p1");
