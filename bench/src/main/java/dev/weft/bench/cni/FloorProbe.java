@@ -74,15 +74,18 @@ final class FloorProbe {
         "floor: weft-cni's native front-end, exec of the weft-cni-jvm launcher, JVM with its flags + AOT cache, empty main");
   }
 
+  /** weft-cni's own empty main, in its jar and AOT cache (builds since it was added). */
+  static final String STARTUP_FLOOR = "dev.weft.cni.StartupFloor";
+
   /**
    * The front-end executes the JVM itself from lib/weft-cni.jvmargs: the floor is a copy of the
-   * front-end in a home of its own whose jvmargs are dist's with EmptyMain as the main class, a jar
-   * holding only EmptyMain appended to the class path (the AOT cache accepts a class path that
-   * extends the training one) and $home pinned to dist/ (jars, native stub, AOT cache).
+   * front-end in a home of its own whose jvmargs are dist's with an empty main as the main class and
+   * $home pinned to dist/ (jars, native stub, AOT cache). The empty main is weft-cni's own
+   * {@value #STARTUP_FLOOR}, which the AOT cache holds like CniMain; an older dist without it gets
+   * EmptyMain from a jar appended to the class path (the AOT cache accepts a class path that extends
+   * the training one), which costs more: the JVM opens the class-path jars to find it.
    */
   static FloorProbe directFloor(Path cni, Path jvmArgs, Path distHome, Path work) throws IOException {
-    Path jar = work.resolve("empty-main.jar");
-    writeEmptyMainJar(jar);
     List<String> lines = new java.util.ArrayList<>(Files.readAllLines(jvmArgs, StandardCharsets.UTF_8));
     String home = distHome.toAbsolutePath().normalize().toString();
     int main = -1, cp = -1;
@@ -94,8 +97,15 @@ final class FloorProbe {
     }
     if (main < 0) throw new IOException(jvmArgs + ": main class dev.weft.cni.CniMain not found");
     if (cp < 0) throw new IOException(jvmArgs + ": no -cp line");
-    lines.set(main, EmptyMain.class.getName());
-    lines.set(cp, lines.get(cp).replace("$home", home) + ":" + jar);
+    boolean own = hasClass(lines.get(cp), STARTUP_FLOOR);
+    if (own) {
+      lines.set(main, STARTUP_FLOOR);
+    } else {
+      Path jar = work.resolve("empty-main.jar");
+      writeEmptyMainJar(jar);
+      lines.set(main, EmptyMain.class.getName());
+      lines.set(cp, lines.get(cp) + ":" + jar);
+    }
     Path floorHome = work.resolve("floor-home");
     Files.createDirectories(floorHome.resolve("bin"));
     Files.createDirectories(floorHome.resolve("lib"));
@@ -104,7 +114,21 @@ final class FloorProbe {
     Files.copy(cni, front, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Files.setPosixFilePermissions(front, PosixFilePermissions.fromString("rwxr-xr-x"));
     return new FloorProbe("floor", List.of(front.toString()), work,
-        "floor: weft-cni's native front-end executing the JVM directly (its flags + AOT cache), empty main");
+        "floor: weft-cni's native front-end executing the JVM directly (its flags + AOT cache), empty main"
+            + (own ? " (" + STARTUP_FLOOR + ", in the cache)" : " (EmptyMain from an extra jar: the JVM opens the class-path jars to find it)"));
+  }
+
+  /** Whether one of the jars of a class path holds {@code className}. */
+  static boolean hasClass(String classPath, String className) throws IOException {
+    String entry = className.replace('.', '/') + ".class";
+    for (String j : classPath.split(":")) {
+      Path p = Path.of(j);
+      if (!Files.isRegularFile(p)) continue;
+      try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(p.toFile())) {
+        if (z.getEntry(entry) != null) return true;
+      }
+    }
+    return false;
   }
 
   static boolean isScript(Path p) throws IOException {
