@@ -2,6 +2,7 @@ package dev.weft.lab.services;
 
 import dev.weft.store.ClusterStore;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
 
 /** NodePorts and healthCheckNodePorts from the node-port range, one {@link NodePortAllocation} record per port. */
 public final class NodePortAllocator extends RecordAllocator<NodePortAllocation> {
@@ -17,9 +18,19 @@ public final class NodePortAllocator extends RecordAllocator<NodePortAllocation>
   }
 
   public boolean claimPort(int port, ServiceRef owner, String field) {
+    requireInRange(port, field);
+    return claim(Integer.toString(port), owner, field);
+  }
+
+  /** {@link #take} for a port: {@code want} (checked against the range) or, when null, a free one. */
+  public int takePort(Integer want, ServiceRef owner, String field, List<Runnable> undo) {
+    if (want != null) requireInRange(want, field);
+    return Integer.parseInt(take(want == null ? null : Integer.toString(want), owner, field, undo));
+  }
+
+  private void requireInRange(int port, String field) {
     if (!range.contains(port))
       throw new ServiceRejectedException(field + ": Invalid value: " + port + ": provided port is not in the valid range. The range of valid ports is " + range);
-    return claim(Integer.toString(port), owner, field);
   }
 
   public boolean releasePort(int port, ServiceRef owner) {

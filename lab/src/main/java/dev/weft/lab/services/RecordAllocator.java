@@ -88,6 +88,21 @@ abstract class RecordAllocator<T extends HasMetadata> {
     throw new ServiceRejectedException(field + ": " + what() + " " + name + " is being allocated and released concurrently; retry");
   }
 
+  /**
+   * The value a Service gets: {@code want} claimed for {@code owner} ({@link #claim}; {@code field} names it in
+   * errors), or a free one when {@code want} is null ({@link #allocate}). What this call newly took is given
+   * back by the action added to {@code undo} (run when the Service write that needed it loses a race).
+   */
+  public String take(String want, ServiceRef owner, String field, List<Runnable> undo) {
+    if (want == null) {
+      String got = allocate(owner);
+      undo.add(() -> release(got, owner));
+      return got;
+    }
+    if (claim(want, owner, field)) undo.add(() -> release(want, owner));
+    return want;
+  }
+
   /** Frees a value if {@code owner} holds it; false when it did not. */
   public boolean release(String name, ServiceRef owner) {
     Optional<T> r = store.get(kind, null, name);

@@ -162,75 +162,59 @@ public final class ServiceApplier {
     }
     ServiceSpec s = svc.getSpec();
     ServiceSpec was = old == null || "ExternalName".equals(old.getSpec().getType()) ? null : old.getSpec();
-    if (!s.getType().equals("ExternalName")) {
-      String oldIp = was == null ? null : was.getClusterIP();
-      String ip = s.getClusterIP();
-      if (ip != null && oldIp != null && !ip.equals(oldIp))
-        throw new ServiceRejectedException("The Service \"" + ref.name() + "\" is invalid: spec.clusterIPs[0]: Invalid value: \"" + ip
-            + "\": may not change once set (it is " + oldIp + ")");
-      if (ip == null) ip = oldIp;
-      if (ip == null) {
-        String got = clusterIps.allocate(ref);
-        undo.add(() -> clusterIps.release(got, ref));
-        ip = got;
-      } else if (!ip.equals("None")) {
-        String want = ip;
-        if (clusterIps.claim(want, ref, "spec.clusterIPs")) undo.add(() -> clusterIps.release(want, ref));
-      }
-      s.setClusterIP(ip);
-      s.setClusterIPs(new ArrayList<>(List.of(ip)));
-    }
+    if (!s.getType().equals("ExternalName")) assignClusterIp(s, was, ref, undo);
+    assignNodePorts(s, was, ref, undo);
+    assignHealthCheckNodePort(s, was, ref, undo);
+    svc.setStatus(loadBalancerStatus(s, old, ref, undo));
+    return svc;
+  }
+
+  /** The ClusterIP: the manifest's (immutable once set), else the stored one, else a free one; "None" (headless) as is. */
+  private void assignClusterIp(ServiceSpec s, ServiceSpec was, ServiceRef ref, List<Runnable> undo) {
+    String oldIp = was == null ? null : was.getClusterIP();
+    String ip = s.getClusterIP();
+    if (ip != null && oldIp != null && !ip.equals(oldIp))
+      throw new ServiceRejectedException("The Service \"" + ref.name() + "\" is invalid: spec.clusterIPs[0]: Invalid value: \"" + ip
+          + "\": may not change once set (it is " + oldIp + ")");
+    if (ip == null) ip = oldIp;
+    if (!"None".equals(ip)) ip = clusterIps.take(ip, ref, "spec.clusterIPs", undo);
+    s.setClusterIP(ip);
+    s.setClusterIPs(new ArrayList<>(List.of(ip)));
+  }
+
+  /** Each port's NodePort (manifest's, else the one the stored Service gave it, else a free one), or none. */
+  private void assignNodePorts(ServiceSpec s, ServiceSpec was, ServiceRef ref, List<Runnable> undo) {
     boolean wantNodePorts = ServiceValidator.needsNodePorts(s);
     List<ServicePort> ports = s.getPorts() == null ? List.of() : s.getPorts();
     for (int i = 0; i < ports.size(); i++) {
       ServicePort p = ports.get(i);
-      if (!wantNodePorts) {
-        p.setNodePort(null);
-        continue;
-      }
-      Integer n = p.getNodePort() != null ? p.getNodePort() : previousNodePort(was, p);
-      if (n == null) {
-        int got = nodePorts.allocatePort(ref);
-        undo.add(() -> nodePorts.releasePort(got, ref));
-        n = got;
-      } else {
-        int want = n;
-        if (nodePorts.claimPort(want, ref, "spec.ports[" + i + "].nodePort")) undo.add(() -> nodePorts.releasePort(want, ref));
-      }
-      p.setNodePort(n);
+      p.setNodePort(wantNodePorts
+          ? nodePorts.takePort(p.getNodePort() != null ? p.getNodePort() : previousNodePort(was, p), ref, "spec.ports[" + i + "].nodePort", undo)
+          : null);
     }
-    if (ServiceValidator.needsHealthCheckNodePort(s)) {
-      Integer n = s.getHealthCheckNodePort() != null ? s.getHealthCheckNodePort() : was == null ? null : was.getHealthCheckNodePort();
-      if (n == null) {
-        int got = nodePorts.allocatePort(ref);
-        undo.add(() -> nodePorts.releasePort(got, ref));
-        n = got;
-      } else {
-        int want = n;
-        if (nodePorts.claimPort(want, ref, "spec.healthCheckNodePort")) undo.add(() -> nodePorts.releasePort(want, ref));
-      }
-      s.setHealthCheckNodePort(n);
-    } else {
+  }
+
+  private void assignHealthCheckNodePort(ServiceSpec s, ServiceSpec was, ServiceRef ref, List<Runnable> undo) {
+    if (!ServiceValidator.needsHealthCheckNodePort(s)) {
       s.setHealthCheckNodePort(null);
+      return;
     }
-    ServiceStatus status = new ServiceStatus(); // loadBalancer always present, as the apiserver writes it: {"loadBalancer": {}}
+    Integer want = s.getHealthCheckNodePort() != null ? s.getHealthCheckNodePort() : was == null ? null : was.getHealthCheckNodePort();
+    s.setHealthCheckNodePort(nodePorts.takePort(want, ref, "spec.healthCheckNodePort", undo));
+  }
+
+  /** status.loadBalancer as the apiserver writes it ({@code {"loadBalancer": {}}}), with an ingress IP for a LoadBalancer. */
+  private ServiceStatus loadBalancerStatus(ServiceSpec s, Service old, ServiceRef ref, List<Runnable> undo) {
+    ServiceStatus status = new ServiceStatus();
     status.setLoadBalancer(new io.fabric8.kubernetes.api.model.LoadBalancerStatus());
     if (s.getType().equals("LoadBalancer") && lbIps != null) {
-      String ip = s.getLoadBalancerIP() != null && !s.getLoadBalancerIP().isEmpty() ? s.getLoadBalancerIP()
+      String want = s.getLoadBalancerIP() != null && !s.getLoadBalancerIP().isEmpty() ? s.getLoadBalancerIP()
           : old == null ? null : poolIngress(old).stream().findFirst().orElse(null);
-      if (ip == null) {
-        String got = lbIps.allocate(ref);
-        undo.add(() -> lbIps.release(got, ref));
-        ip = got;
-      } else {
-        String want = ip;
-        if (lbIps.claim(want, ref, "spec.loadBalancerIP")) undo.add(() -> lbIps.release(want, ref));
-      }
+      String ip = lbIps.take(want, ref, "spec.loadBalancerIP", undo);
       status.setLoadBalancer(new io.fabric8.kubernetes.api.model.LoadBalancerStatusBuilder()
           .withIngress(new LoadBalancerIngressBuilder().withIp(ip).withIpMode("VIP").build()).build());
     }
-    svc.setStatus(status);
-    return svc;
+    return status;
   }
 
   /** The node port an earlier version of the Service gave the same port (same number and protocol, else same name). */
