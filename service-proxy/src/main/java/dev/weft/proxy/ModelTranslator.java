@@ -1,5 +1,6 @@
 package dev.weft.proxy;
 
+import dev.weft.kernel.IpPrefix;
 import dev.weft.proxy.model.Endpoint;
 import dev.weft.proxy.model.Protocol;
 import dev.weft.proxy.model.ProxyModel;
@@ -36,7 +37,8 @@ import java.util.TreeMap;
  *       ({@code clusterIP: None}), ExternalName services and services without an allocated ClusterIP
  *       get no rules, as in kube-proxy.
  *   <li>IPv4 only (the backends program the {@code ip} family): IPv6 ClusterIPs, external and
- *       load-balancer IPs are dropped, IPv6 and FQDN slices ignored.
+ *       load-balancer IPs and source ranges are dropped, IPv6 and FQDN slices ignored.
+ *   <li>{@code spec.loadBalancerSourceRanges} (or the legacy annotation): see {@link SourceRanges}.
  *   <li>Endpoints come from the slices labelled {@code kubernetes.io/service-name=<service>} in the
  *       service's namespace and are matched to service ports by port <em>name</em> and protocol:
  *       the slice's port carries the resolved number, which is how named target ports work.
@@ -104,6 +106,7 @@ public final class ModelTranslator {
       affinity = t == null || t <= 0 ? DEFAULT_AFFINITY_TIMEOUT : Duration.ofSeconds(t);
     }
     int hcnp = etp == TrafficPolicy.LOCAL && spec.getHealthCheckNodePort() != null ? spec.getHealthCheckNodePort() : 0;
+    List<IpPrefix> sourceRanges = SourceRanges.of(svc);
     List<ServicePort> out = new ArrayList<>();
     if (spec.getPorts() == null) return out;
     String ns = svc.getMetadata().getNamespace() == null ? "default" : svc.getMetadata().getNamespace();
@@ -113,7 +116,7 @@ public final class ModelTranslator {
       if (proto == null) continue;
       var id = new ServicePortName(ns, svc.getMetadata().getName(), p.getName() == null ? "" : p.getName(), proto);
       int nodePort = nodePorts && p.getNodePort() != null ? p.getNodePort() : 0;
-      out.add(new ServicePort(id, clusterIps, p.getPort(), nodePort, externalIps, lbIps, etp, itp, affinity, hcnp));
+      out.add(new ServicePort(id, clusterIps, p.getPort(), nodePort, externalIps, lbIps, etp, itp, affinity, hcnp, sourceRanges));
     }
     return out;
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.weft.kernel.IpPrefix;
 import dev.weft.proxy.model.Endpoint;
 import dev.weft.proxy.model.Protocol;
 import dev.weft.proxy.model.ProxyModel;
@@ -198,5 +199,42 @@ class ModelTranslatorTest {
     assertNull(ModelTranslator.ipv4("None"));
     assertNull(ModelTranslator.protocol("ICMP"));
     assertEquals(Protocol.TCP, ModelTranslator.protocol(null));
+  }
+
+  static List<IpPrefix> ranges(String... cidrs) {
+    return java.util.Arrays.stream(cidrs).map(IpPrefix::parse).toList();
+  }
+
+  @Test
+  void loadBalancerSourceRangesFromTheFieldSkipInvalidAndIpv6Entries() {
+    ProxyModel m = fixture("source-ranges.yaml").model();
+    // trimmed, host bits cleared, each network once; "not-a-cidr", a bare address, 300.1.1.1/8 and /33 ignored, IPv6 dropped
+    List<IpPrefix> expected = ranges("203.0.113.0/24", "10.0.0.0/8");
+    assertEquals(expected, m.services().get(id("edge", "field", "http", Protocol.TCP)).sourceRanges());
+    assertEquals(expected, m.services().get(id("edge", "field", "dns", Protocol.UDP)).sourceRanges(), "every port of the service");
+    assertEquals(List.of(ip("192.0.2.100")), m.services().get(id("edge", "field", "http", Protocol.TCP)).loadBalancerIps());
+  }
+
+  @Test
+  void loadBalancerSourceRangesFromTheLegacyAnnotationOnlyWhenTheFieldIsEmpty() {
+    ProxyModel m = fixture("source-ranges.yaml").model();
+    assertEquals(ranges("192.168.0.0/16", "172.16.0.0/12"), m.services().get(id("edge", "annotation", "", Protocol.TCP)).sourceRanges());
+    assertEquals(ranges("100.64.0.0/10"), m.services().get(id("edge", "both", "", Protocol.TCP)).sourceRanges(), "the field wins");
+    assertEquals(List.of(), m.services().get(id("edge", "junk", "", Protocol.TCP)).sourceRanges(), "nothing valid: not firewalled");
+    // a service without either has none
+    ProxyModel other = fixture("loadbalancer-local.yaml").model();
+    for (ServicePort sp : other.services().values()) assertEquals(List.of(), sp.sourceRanges(), sp.id().toString());
+  }
+
+  @Test
+  void sourceRangeEntries() {
+    assertEquals(IpPrefix.parse("10.0.0.0/8"), SourceRanges.parse(" 10.9.8.7/8 "));
+    assertEquals(IpPrefix.parse("0.0.0.0/0"), SourceRanges.parse("0.0.0.0/0"));
+    assertNull(SourceRanges.parse("10.0.0.1"));
+    assertNull(SourceRanges.parse("10.0.0.0/"));
+    assertNull(SourceRanges.parse("10.0.0/8"));
+    assertNull(SourceRanges.parse("example.com/8"));
+    assertNull(SourceRanges.parse(""));
+    assertTrue(SourceRanges.parse("fd00::/8").isIpv6());
   }
 }

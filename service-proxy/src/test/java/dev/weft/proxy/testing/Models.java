@@ -77,6 +77,7 @@ public final class Models {
     private TrafficPolicy etp = TrafficPolicy.CLUSTER, itp = TrafficPolicy.CLUSTER;
     private Duration affinity;
     private int hcPort;
+    private final List<IpPrefix> sourceRanges = new ArrayList<>();
     final List<Endpoint> endpoints = new ArrayList<>();
 
     Svc(String id, Protocol protocol, String clusterIp, int port) {
@@ -101,6 +102,12 @@ public final class Models {
 
     public Svc loadBalancerIp(String ip) {
       lbIps.add(addr(ip));
+      return this;
+    }
+
+    /** A loadBalancerSourceRanges entry, "10.0.0.0/8" (as the translator keeps it: the network). */
+    public Svc sourceRange(String cidr) {
+      sourceRanges.add(IpPrefix.parse(cidr).network());
       return this;
     }
 
@@ -143,7 +150,7 @@ public final class Models {
     }
 
     public ServicePort build() {
-      return new ServicePort(id, clusterIps, port, nodePort, externalIps, lbIps, etp, itp, affinity, hcPort);
+      return new ServicePort(id, clusterIps, port, nodePort, externalIps, lbIps, etp, itp, affinity, hcPort, sourceRanges);
     }
   }
 }
