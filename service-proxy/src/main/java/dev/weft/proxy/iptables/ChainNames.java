@@ -27,17 +27,19 @@ public final class ChainNames {
   public static final String FORWARD = "WEFT-FORWARD";
 
   public static final String SVC = "WEFT-SVC-", SVL = "WEFT-SVL-", EXT = "WEFT-EXT-", SEP = "WEFT-SEP-";
+  /** kube-proxy's KUBE-FW-: a LoadBalancer IP with loadBalancerSourceRanges enters here. */
+  public static final String FW = "WEFT-FW-";
 
   /** True for every chain this backend owns in the nat or filter table (not host-nat's WEFT-HOSTPORT-…, WEFT-MASQ-…, WEFT-DN-…). */
   public static boolean isProxyChain(String chain) {
-    return chain.startsWith(SVC) || chain.startsWith(SVL) || chain.startsWith(EXT) || chain.startsWith(SEP)
+    return isServiceChain(chain)
         || chain.equals(SERVICES) || chain.equals(NODEPORTS) || chain.equals(POSTROUTING) || chain.equals(MARK_MASQ)
         || chain.equals(EXTERNAL_SERVICES) || chain.equals(FORWARD);
   }
 
   /** Per service port chains (the ones partial syncs create and delete). */
   public static boolean isServiceChain(String chain) {
-    return chain.startsWith(SVC) || chain.startsWith(SVL) || chain.startsWith(EXT) || chain.startsWith(SEP);
+    return chain.startsWith(SVC) || chain.startsWith(SVL) || chain.startsWith(EXT) || chain.startsWith(SEP) || chain.startsWith(FW);
   }
 
   /** "default/web:http", or "default/web" for an unnamed port: kube-proxy's ServicePortName.String(). */
@@ -55,6 +57,10 @@ public final class ChainNames {
 
   public static String ext(ServicePortName id) {
     return EXT + hash(portString(id) + id.protocol().lower());
+  }
+
+  public static String fw(ServicePortName id) {
+    return FW + hash(portString(id) + id.protocol().lower());
   }
 
   public static String sep(ServicePortName id, Endpoint ep) {

@@ -41,11 +41,15 @@ import java.util.TreeMap;
  *        WEFT-SVC-h (cluster-wide endpoints)   ! -s clusterCIDR → WEFT-MARK-MASQ; [affinity: -m recent --rcheck → SEP]; -m statistic → SEP …
  *        WEFT-SVL-h (this node's endpoints)     same, for internal/externalTrafficPolicy Local
  *        WEFT-EXT-h (NodePort/externalIP/LB)    Cluster: → MARK-MASQ, → SVC; Local: -s podCIDR → SVC, src-type LOCAL → MARK-MASQ, → SVC; → SVL
+ *        WEFT-FW-h (LB IP with loadBalancerSourceRanges, instead of EXT in WEFT-SERVICES)
+ *                                               -s range → EXT per range; [-s LB IP → EXT when a range holds a node IP]; MARK --or-mark 0x8000
  *        WEFT-SEP-h (one endpoint)              -s ep → WEFT-MARK-MASQ (hairpin); [-m recent --set] DNAT ep
  *        POSTROUTING → WEFT-POSTROUTING: return unless mark 0x4000, clear it, MASQUERADE --random-fully
  * filter INPUT, FORWARD (ctstate NEW) → WEFT-EXTERNAL-SERVICES: NodePorts/externalIPs/LB IPs with no (local) endpoint → REJECT | DROP
  *        FORWARD, OUTPUT (ctstate NEW) → WEFT-SERVICES: ClusterIPs with no (internal) endpoint → REJECT | DROP
  *        FORWARD → WEFT-FORWARD: drop ctstate INVALID, accept marked and established; INPUT → WEFT-NODEPORTS: health check ports
+ *        WEFT-NODEPORTS (INPUT), WEFT-FORWARD (FORWARD), WEFT-SERVICES (OUTPUT), first, while some WEFT-FW chain exists:
+ *                                               drop mark 0x8000 (kube-proxy's KUBE-MARK-DROP: what a WEFT-FW chain did not let through)
  * </pre>
  *
  * A service with no endpoint at all is rejected: TCP with a reset, UDP and SCTP with ICMP port
@@ -69,6 +73,11 @@ public final class IptablesRuleset {
   private IptablesRuleset() {}
 
   public static final String MASQ_MARK = "0x4000";
+  /**
+   * Set by a WEFT-FW chain on a connection to a LoadBalancer IP from outside its source ranges (not
+   * DNAT'd): the filter table drops it (kube-proxy's KUBE-MARK-DROP mark).
+   */
+  public static final String DROP_MARK = "0x8000";
 
   /**
    * What a sync applied: the next partial sync compares its model with this one.
@@ -227,7 +236,7 @@ public final class IptablesRuleset {
     private static ServicePort with(ServicePort s, TrafficPolicy internal) {
       if (s.internalPolicy() == internal) return s;
       return new ServicePort(s.id(), s.clusterIps(), s.port(), s.nodePort(), s.externalIps(), s.loadBalancerIps(),
-          s.externalPolicy(), internal, s.affinityTimeout(), s.healthCheckNodePort());
+          s.externalPolicy(), internal, s.affinityTimeout(), s.healthCheckNodePort(), s.sourceRanges());
     }
 
     private static List<Endpoint> dedupe(List<Endpoint> eps) {
@@ -260,6 +269,8 @@ public final class IptablesRuleset {
     final List<String> nodePortDst;
     final String clusterCidr, podCidr;
     int rules;
+    /** Some service port has a WEFT-FW chain: the filter table drops what those mark. */
+    boolean firewalls;
 
     Writer(NodeContext node, boolean v6) {
       this.node = node;
@@ -344,6 +355,9 @@ public final class IptablesRuleset {
       String svc = usesSvc || usesExt ? ChainNames.svc(id) : null;
       String svl = usesSvl ? ChainNames.svl(id) : null;
       String ext = usesExt ? ChainNames.ext(id) : null;
+      List<IpPrefix> ranges = familyRanges(s.sourceRanges());
+      String fw = usesExt && !lbIps.isEmpty() && !ranges.isEmpty() ? ChainNames.fw(id) : null;
+      firewalls |= fw != null;
       String proto = id.protocol().lower();
       String pm = " -p " + proto + " -m " + proto;
       String noEndpoints = !hasEndpoints ? name + " has no endpoints" : name + " has no local endpoints";
@@ -360,7 +374,7 @@ public final class IptablesRuleset {
         }
       }
       externalAddresses(externalIps, name, " external IP", pm, s.port(), ext, external.isEmpty(), noEndpoints, filterTarget);
-      externalAddresses(lbIps, name, " loadbalancer IP", pm, s.port(), ext, external.isEmpty(), noEndpoints, filterTarget);
+      externalAddresses(lbIps, name, " loadbalancer IP", pm, s.port(), fw != null ? fw : ext, external.isEmpty(), noEndpoints, filterTarget);
       if (s.nodePort() != 0) {
         if (ext != null)
           comment(rule(natRules, NODEPORTS), name).append(pm).append(" --dport ").append(s.nodePort()).append(" -j ").append(ext).append('\n');
@@ -401,6 +415,11 @@ public final class IptablesRuleset {
           if (usesSvl) rule(natRules, ext).append(" -j ").append(svl).append('\n');
         }
       }
+      if (fw != null) {
+        declare(true, fw);
+        own.add(fw);
+        firewall(fw, ext, name, ranges, s.allowsNode(node) ? lbIps : List.of());
+      }
       Set<String> seps = new HashSet<>();
       if (usesSvc) for (Endpoint e : sets.clusterWide) sep(own, seps, name, id, e, s, pm);
       if (usesSvl) for (Endpoint e : sets.local) sep(own, seps, name, id, e, s, pm);
@@ -417,6 +436,26 @@ public final class IptablesRuleset {
           comment(rule(filterRules, EXTERNAL_SERVICES), noEndpoints).append(" -d ").append(dst).append(host).append(pm)
               .append(" --dport ").append(port).append(" -j ").append(filterTarget).append('\n');
       }
+    }
+
+    /**
+     * kube-proxy's KUBE-FW chain: clients in a source range (and, when a range holds a node
+     * address, the LoadBalancer IPs themselves: the node reaching a local LB IP) go on to the
+     * external chain; the rest is marked for the filter table to drop.
+     */
+    private void firewall(String fw, String ext, String name, List<IpPrefix> ranges, List<InetAddress> fromLbIps) {
+      for (IpPrefix r : ranges)
+        comment(rule(natRules, fw), name + " loadbalancer IP").append(" -s ").append(r).append(" -j ").append(ext).append('\n');
+      for (InetAddress ip : fromLbIps)
+        comment(rule(natRules, fw), name + " loadbalancer IP").append(" -s ").append(IpPrefix.format(ip)).append(host).append(" -j ").append(ext).append('\n');
+      comment(rule(natRules, fw), "other traffic to " + name + " loadbalancer IP will be dropped").append(" -j MARK --or-mark ").append(DROP_MARK).append('\n');
+    }
+
+    List<IpPrefix> familyRanges(List<IpPrefix> ranges) {
+      if (ranges.isEmpty()) return ranges;
+      List<IpPrefix> r = new ArrayList<>(ranges.size());
+      for (IpPrefix p : ranges) if (p.isIpv6() == v6) r.add(p);
+      return r;
     }
 
     private void masqueradeOffCluster(String chain, String name, List<InetAddress> clusterIps, String pm, int port) {
@@ -468,6 +507,7 @@ public final class IptablesRuleset {
       StringBuilder out = new StringBuilder(filterDecl.length() + filterRules.length() + natDecl.length() + natRules.length() + 4096);
       out.append("*filter\n").append(filterDecl);
       jumps(out, "filter", kernel, kernel == null ? List.of() : kernel.filterBaseJumps(), full);
+      if (firewalls) dropMarked(out);
       out.append(filterRules).append(filterTail).append("COMMIT\n");
       out.append("*nat\n");
       // iptables-nft (1.8.9) keeps the chains a transaction names in a sorted linked list, walked for
@@ -486,6 +526,19 @@ public final class IptablesRuleset {
       jumps(out, "nat", kernel, kernel == null ? List.of() : kernel.natBaseJumps(), full);
       out.append(natRules).append(natTail).append("COMMIT\n");
       return out.toString();
+    }
+
+    /**
+     * The drop of what WEFT-FW chains marked, first in the first weft chain of each filter hook a
+     * marked packet passes: INPUT (a local LB IP), FORWARD (routed on, or DNAT'd by a later rule),
+     * OUTPUT (the node's own connections). The chains were declared (flushed) above.
+     */
+    private void dropMarked(StringBuilder out) {
+      for (String chain : List.of(NODEPORTS, FORWARD, SERVICES)) {
+        rules++;
+        out.append("-A ").append(chain).append(" -m comment --comment \"weft load balancer source ranges: drop what a ").append(ChainNames.FW)
+            .append(" chain marked\" -m mark --mark ").append(DROP_MARK).append('/').append(DROP_MARK).append(" -j DROP\n");
+      }
     }
 
     /** Full: delete what is there, insert ours first. Partial: check they are all there. */

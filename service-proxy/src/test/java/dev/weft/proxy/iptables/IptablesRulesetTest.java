@@ -78,6 +78,73 @@ class IptablesRulesetTest {
             .ready("10.244.1.2", 80, "node-1").ready("10.244.1.3", 80, "node-1")), NODE));
   }
 
+  /** The services of the source-ranges goldens (the same as the nftables backend's). */
+  static ProxyModel sourceRangesModel() {
+    return Models.of(
+        // two LB IPs firewalled (every range written, as kube-proxy does), the externalIP and NodePort open
+        tcp("shop/front:https", "10.96.1.1", 443).nodePort(31443).loadBalancerIp("192.168.60.10").loadBalancerIp("192.168.60.11")
+            .externalIp("192.168.60.20").sourceRange("203.0.113.0/24").sourceRange("10.0.0.0/8").sourceRange("10.1.0.0/16")
+            .ready("10.244.1.2", 8443, "node-1").ready("10.244.2.2", 8443, "node-2"),
+        // eTP Local; a range holds the node's address (192.168.50.1): the LB IP as a source goes on too
+        udp("shop/game:", "10.96.1.2", 7777).nodePort(31777).loadBalancerIp("192.168.60.12").externalLocal().healthCheckNodePort(32001)
+            .sourceRange("192.168.50.0/24").ready("10.244.1.3", 7777, "node-1"),
+        // no endpoints: rejected for everyone, no FW chain
+        tcp("shop/empty:", "10.96.1.3", 80).nodePort(31080).loadBalancerIp("192.168.60.13").sourceRange("203.0.113.0/24"),
+        // ranges without a LoadBalancer IP: nothing
+        tcp("shop/nodeport-only:", "10.96.1.4", 80).nodePort(31081).sourceRange("203.0.113.0/24").ready("10.244.1.4", 80, "node-1"));
+  }
+
+  @Test
+  void loadBalancerSourceRanges() {
+    String rules = full(sourceRangesModel(), NODE);
+    GOLDEN.check("lb-source-ranges.rules", rules);
+    ServicePortName front = Models.name("shop/front:https", dev.weft.proxy.model.Protocol.TCP);
+    String fw = ChainNames.fw(front), ext = ChainNames.ext(front);
+    assertTrue(rules.contains("-d 192.168.60.10/32 -p tcp -m tcp --dport 443 -j " + fw + "\n"), "the LB IP enters the FW chain");
+    assertTrue(rules.contains("-d 192.168.60.20/32 -p tcp -m tcp --dport 443 -j " + ext + "\n"), "the externalIP does not");
+    assertTrue(rules.contains("-A " + fw + " -m comment --comment \"shop/front:https loadbalancer IP\" -s 10.1.0.0/16 -j " + ext + "\n"));
+    assertFalse(rules.contains("-A " + fw + " -m comment --comment \"shop/front:https loadbalancer IP\" -s 192.168.60.10/32"),
+        "no range holds a node address: the LB IPs are not sources");
+    String game = ChainNames.fw(Models.name("shop/game:", dev.weft.proxy.model.Protocol.UDP));
+    assertTrue(rules.contains("-A " + game + " -m comment --comment \"shop/game loadbalancer IP\" -s 192.168.60.12/32 -j "), "allowFromNode");
+    assertFalse(rules.contains(ChainNames.fw(Models.name("shop/empty:", dev.weft.proxy.model.Protocol.TCP))));
+    assertFalse(rules.contains(ChainNames.fw(Models.name("shop/nodeport-only:", dev.weft.proxy.model.Protocol.TCP))));
+    for (String chain : List.of("WEFT-NODEPORTS", "WEFT-FORWARD", "WEFT-SERVICES"))
+      assertTrue(rules.contains("-A " + chain + " -m comment --comment \"weft load balancer source ranges: drop what a WEFT-FW- chain marked\" -m mark --mark 0x8000/0x8000 -j DROP\n"), chain);
+  }
+
+  @Test
+  void nothingForServicesWithoutSourceRanges() {
+    ProxyModel with = sourceRangesModel();
+    java.util.TreeMap<ServicePortName, dev.weft.proxy.model.ServicePort> services = new java.util.TreeMap<>();
+    with.services().forEach((id, s) -> services.put(id, new dev.weft.proxy.model.ServicePort(id, s.clusterIps(), s.port(), s.nodePort(),
+        s.externalIps(), s.loadBalancerIps(), s.externalPolicy(), s.internalPolicy(), s.affinityTimeout(), s.healthCheckNodePort())));
+    String rules = full(ProxyModel.of(services, with.endpoints()), NODE);
+    assertFalse(rules.contains("WEFT-FW-") || rules.contains("0x8000"), rules);
+    assertEquals(full(ProxyModel.of(services, with.endpoints()), NODE), full(ProxyModel.of(services, with.endpoints()), ANY_ADDRESS));
+  }
+
+  @Test
+  void removingTheSourceRangesInAPartialSyncDeletesTheFirewall() {
+    Models.Svc lb = tcp("shop/front:https", "10.96.1.1", 443).loadBalancerIp("192.168.60.10").sourceRange("203.0.113.0/24")
+        .ready("10.244.1.2", 8443, "node-1");
+    Models.Svc other = tcp("default/web:http", "10.96.0.10", 80).ready("10.244.1.3", 80, "node-1");
+    IptablesRuleset.Plan first = IptablesRuleset.full(Models.of(lb, other), NODE, KernelView.EMPTY, false);
+    String fw = ChainNames.fw(lb.id());
+    assertTrue(first.applied().chains().get(lb.id()).contains(fw));
+    // unchanged: the drop of marked packets is written again with the top-level chains, the FW chain left alone
+    IptablesRuleset.Plan idle = IptablesRuleset.partial(Models.of(lb, other), NODE, first.applied(), false);
+    assertTrue(idle.restore().contains("-m mark --mark 0x8000/0x8000 -j DROP") && idle.restore().contains("-j " + fw + "\n"), idle.restore());
+    assertFalse(idle.restore().contains(":" + fw), "an unchanged FW chain is not redeclared");
+    Models.Svc open = tcp("shop/front:https", "10.96.1.1", 443).loadBalancerIp("192.168.60.10").ready("10.244.1.2", 8443, "node-1");
+    IptablesRuleset.Plan p = IptablesRuleset.partial(Models.of(open, other), NODE, idle.applied(), false);
+    assertEquals(1, p.servicesWritten());
+    assertTrue(p.restore().contains("-X " + fw + "\n"), p.restore());
+    assertTrue(p.restore().contains("-d 192.168.60.10/32 -p tcp -m tcp --dport 443 -j " + ChainNames.ext(lb.id())), p.restore());
+    assertFalse(p.restore().contains("0x8000"), "no FW chain left: no drop rule");
+    assertFalse(p.applied().chains().get(lb.id()).contains(fw));
+  }
+
   @Test
   void noEndpoints() {
     GOLDEN.check("no-endpoints.rules", full(Models.of(
@@ -182,6 +249,8 @@ class IptablesRulesetTest {
   void chainNamesAreKubeProxys() {
     // kube-proxy: "KUBE-SVC-" + base32(sha256("ns/name:port" + "tcp"))[:16]
     assertEquals(25, ChainNames.svc(Models.name("default/web:http", dev.weft.proxy.model.Protocol.TCP)).length());
+    assertEquals(24, ChainNames.fw(Models.name("default/web:http", dev.weft.proxy.model.Protocol.TCP)).length());
+    assertTrue(ChainNames.isServiceChain(ChainNames.fw(Models.name("default/web:http", dev.weft.proxy.model.Protocol.TCP))));
     assertEquals("default/web", ChainNames.portString(Models.name("default/web:", dev.weft.proxy.model.Protocol.TCP)));
     assertEquals("0.3333333333", IptablesRuleset.probability(3));
   }
