@@ -61,6 +61,10 @@ import java.util.List;
  * {@code no-endpoint-nodeports} (reject; drop when only a Local policy leaves nothing), and
  * externalTrafficPolicy Local with endpoints only elsewhere puts them in
  * {@code no-local-endpoint-ips} / {@code no-local-endpoint-nodeports} (external clients dropped).
+ * loadBalancerSourceRanges (with usable endpoints): each LoadBalancer IP {@code . proto . port} goes
+ * into {@code firewall-ips} and, with every range it accepts, into the interval set
+ * {@code firewall-allowed}; the fixed {@code filter-*} chains drop new connections to it from
+ * elsewhere before DNAT (see {@link #firewall}).
  * IPv4 only: IPv6 addresses and endpoints are skipped.
  */
 public final class NftRenderer {
@@ -88,6 +92,8 @@ public final class NftRenderer {
   static final String SBAL = "sbal-", SEXT_BAL = "sext-", SEPS = "seps-", SPICK = "spick-", SPICKS = "spicks";
   /** Sole address : the port every endpoint of its service port listens on (the DNAT port of the spick-i chains). */
   static final String SPORTS = "sports";
+  /** loadBalancerSourceRanges: firewalled LB IP . proto . port, and (interval set) LB IP . proto . port . accepted source range. */
+  static final String FIREWALL_IPS = "firewall-ips", FIREWALL_ALLOWED = "firewall-allowed";
 
   private NftRenderer() {}
 
@@ -192,6 +198,7 @@ public final class NftRenderer {
         if (svc.nodePort() != 0) elements.add(new ServiceRules.Element(NO_ENDPOINT_NODEPORTS, np, GOTO_REJECT));
       }
     }
+    if (!clusterWide.isEmpty()) firewall(svc, proto, node, elements);
     return new ServiceRules(svc.id(), chains, sets, elements, List.of());
   }
 
@@ -241,7 +248,51 @@ public final class NftRenderer {
       if (hairpin == null) hairpin = new java.util.HashSet<>();
       if (hairpin.add(epIps[i])) elements.add(new ServiceRules.Element(HAIRPIN, epIps[i] + " . " + epIps[i], null));
     }
+    firewall(svc, proto, node, elements);
     return new ServiceRules(svc.id(), new LinkedHashMap<>(), new LinkedHashMap<>(), elements, List.of(eps_));
+  }
+
+  /**
+   * loadBalancerSourceRanges of a service port with usable endpoints (kube-proxy firewalls only
+   * those; without endpoints its LoadBalancer IPs are rejected for everyone): each IPv4
+   * LoadBalancer IP {@code . proto . port} in {@code firewall-ips}, and with each source it accepts
+   * in {@code firewall-allowed}. Nothing when there are no ranges or no LoadBalancer IPs.
+   */
+  private static void firewall(ServicePort svc, String proto, NodeContext node, List<ServiceRules.Element> elements) {
+    if (svc.sourceRanges().isEmpty()) return;
+    List<InetAddress> lbIps = v4Only(svc.loadBalancerIps());
+    List<IpPrefix> allowed = allowedSources(svc, lbIps, node);
+    if (lbIps.isEmpty() || allowed.isEmpty()) return; // IPv6 ranges only: not firewalled here, as IPv6 is not proxied
+    String port = " . " + proto + " . " + svc.port();
+    for (InetAddress ip : lbIps) {
+      String key = IpPrefix.format(ip) + port;
+      elements.add(new ServiceRules.Element(FIREWALL_IPS, key, null));
+      for (IpPrefix r : allowed) elements.add(new ServiceRules.Element(FIREWALL_ALLOWED, key + " . " + r, null));
+    }
+  }
+
+  /**
+   * The IPv4 sources a firewalled LoadBalancer IP accepts: its source ranges and, when one of them
+   * holds a node address, the LoadBalancer IPs themselves (the node reaching an LB IP it has as a
+   * local address; {@link ServicePort#allowsNode}). Without ranges nested in others: the kernel
+   * refuses overlapping intervals in a concatenated set, and a nested range adds nothing.
+   */
+  static List<IpPrefix> allowedSources(ServicePort svc, List<InetAddress> lbIps, NodeContext node) {
+    List<IpPrefix> all = new ArrayList<>();
+    for (IpPrefix r : svc.sourceRanges()) if (r.isIpv4()) all.add(r.network());
+    if (!all.isEmpty() && svc.allowsNode(node)) for (InetAddress ip : lbIps) all.add(new IpPrefix(ip, 32));
+    List<IpPrefix> out = new ArrayList<>(all.size());
+    for (int i = 0; i < all.size(); i++) {
+      IpPrefix p = all.get(i);
+      boolean covered = false;
+      for (int j = 0; j < all.size() && !covered; j++) {
+        IpPrefix q = all.get(j);
+        // inside a shorter prefix, or the same network listed earlier
+        covered = j != i && q.contains(p.address()) && (q.prefixLength() < p.prefixLength() || (q.prefixLength() == p.prefixLength() && j < i));
+      }
+      if (!covered) out.add(p);
+    }
+    return out;
   }
 
   /**

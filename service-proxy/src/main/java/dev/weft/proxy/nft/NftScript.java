@@ -157,14 +157,22 @@ public final class NftScript {
     map(s, d, NftRenderer.NO_LOCAL_NODEPORTS, "type inet_proto . inet_service", "externalTrafficPolicy Local NodePorts, no endpoint on this node: dropped unless from a local pod");
     map(s, d, NftRenderer.HAIRPIN, "type ipv4_addr . ipv4_addr", "local endpoint . itself: a connection DNAT'd back to its source is masqueraded (hairpin)");
     map(s, d, NftRenderer.SPORTS, "type ipv4_addr : inet_service", "sole service address : the port its endpoints listen on");
+    map(s, d, NftRenderer.FIREWALL_IPS, "type ipv4_addr . inet_proto . inet_service",
+        "LoadBalancer IP . protocol . port with loadBalancerSourceRanges: new connections from elsewhere are dropped");
+    map(s, d, NftRenderer.FIREWALL_ALLOWED, "type ipv4_addr . inet_proto . inet_service . ipv4_addr; flags interval",
+        "LoadBalancer IP . protocol . port . a source range it accepts");
     map(s, d, NftRenderer.SPICKS, "typeof numgen random mod 1 : verdict", "endpoint index : the chain that looks that endpoint of a sole-address service up by destination address");
     map(s, d, SYNC_STATE, "type mark", "what weft wrote: layout, digest of the content, canary rule handle, last handle");
-    chain(s, d, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;", "new connections to services without usable endpoints",
+    chain(s, d, "filter-prerouting", "type filter hook prerouting priority dstnat - 10; policy accept;",
+        "new connections to LoadBalancer IPs from outside their source ranges, to services without usable endpoints",
+        FIREWALL_RULE,
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS,
         "ct state new " + notPods + "ip daddr . meta l4proto . th dport @" + NftRenderer.NO_LOCAL_IPS + " drop",
         "ct state new " + notPods + "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport @" + NftRenderer.NO_LOCAL_NODEPORTS + " drop");
-    chain(s, d, "filter-output", "type filter hook output priority -110; policy accept;", "the node's own new connections to services without usable endpoints",
+    chain(s, d, "filter-output", "type filter hook output priority -110; policy accept;",
+        "the node's own new connections to LoadBalancer IPs outside their source ranges, to services without usable endpoints",
+        FIREWALL_RULE,
         "ct state new ip daddr . meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_SERVICES,
         "ct state new fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @" + NftRenderer.NO_ENDPOINT_NODEPORTS);
     chain(s, d, "nat-prerouting", "type nat hook prerouting priority dstnat; policy accept;", null, "jump services");
@@ -184,8 +192,16 @@ public final class NftScript {
         "meta l4proto tcp reject with tcp reset", "reject");
   }
 
+  /**
+   * loadBalancerSourceRanges, before DNAT: a new connection to a firewalled LoadBalancer IP and port
+   * whose source is in none of the ranges that address and port accept is dropped. Two lookups in
+   * sets that only firewalled service ports have elements in (nothing per service otherwise).
+   */
+  static final String FIREWALL_RULE = "ct state new ip daddr . meta l4proto . th dport @" + NftRenderer.FIREWALL_IPS
+      + " ip daddr . meta l4proto . th dport . ip saddr != @" + NftRenderer.FIREWALL_ALLOWED + " drop";
+
   /** The rules and elements of the fixed part (for counting). */
-  static final int SKELETON_RULES = 19, SKELETON_ELEMENTS = 0;
+  static final int SKELETON_RULES = 21, SKELETON_ELEMENTS = 0;
 
   private static String hex(int v) {
     return "0x" + Integer.toHexString(v);
@@ -209,7 +225,8 @@ public final class NftScript {
 
   /** Order in which the shared maps and sets get their elements (fixed: golden files, diffs). */
   static final List<String> ELEMENT_ORDER = List.of(NftRenderer.HAIRPIN, NftRenderer.SPICKS, NftRenderer.SPORTS, NftRenderer.SERVICE_IPS, NftRenderer.SERVICE_NODEPORTS,
-      NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS, NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS);
+      NftRenderer.NO_ENDPOINT_SERVICES, NftRenderer.NO_ENDPOINT_NODEPORTS, NftRenderer.NO_LOCAL_IPS, NftRenderer.NO_LOCAL_NODEPORTS,
+      NftRenderer.FIREWALL_IPS, NftRenderer.FIREWALL_ALLOWED);
 
   /**
    * The whole table for these service ports, replacing whatever is there; {@code digest} goes into

@@ -24,6 +24,18 @@ final class GoldenModels {
     m.put("lb-externalips", of(
         tcp("shop/front:https", "10.96.1.1", 443).nodePort(31443).loadBalancerIp("192.168.60.10").externalIp("192.168.60.20")
             .ready("10.244.1.2", 8443, N1).ready("10.244.2.2", 8443, N2)));
+    m.put("lb-source-ranges", of(
+        // common path: two LB IPs firewalled (a range nested in another is left out), the externalIP and NodePort open
+        tcp("shop/front:https", "10.96.1.1", 443).nodePort(31443).loadBalancerIp("192.168.60.10").loadBalancerIp("192.168.60.11")
+            .externalIp("192.168.60.20").sourceRange("203.0.113.0/24").sourceRange("10.0.0.0/8").sourceRange("10.1.0.0/16")
+            .ready("10.244.1.2", 8443, N1).ready("10.244.2.2", 8443, N2),
+        // per-service chains (eTP Local); a range holds the node's address: the LB IP is an accepted source too
+        udp("shop/game:", "10.96.1.2", 7777).nodePort(31777).loadBalancerIp("192.168.60.12").externalLocal().healthCheckNodePort(32001)
+            .sourceRange("192.168.50.0/24").ready("10.244.1.3", 7777, N1),
+        // no endpoints: rejected for everyone, nothing to firewall
+        tcp("shop/empty:", "10.96.1.3", 80).nodePort(31080).loadBalancerIp("192.168.60.13").sourceRange("203.0.113.0/24"),
+        // ranges without a LoadBalancer IP: nothing
+        tcp("shop/nodeport-only:", "10.96.1.4", 80).nodePort(31081).sourceRange("203.0.113.0/24").ready("10.244.1.4", 80, N1)));
     m.put("local-policies", of(
         tcp("default/etp-local:", "10.96.2.1", 80).nodePort(30100).loadBalancerIp("192.168.60.11").externalLocal().healthCheckNodePort(32000)
             .ready("10.244.1.2", 80, N1).ready("10.244.2.2", 80, N2),

@@ -57,6 +57,68 @@ class NftScriptTest {
     assertFalse(update.script().text().contains("stays"), "an unchanged service is not touched");
   }
 
+  /** A LoadBalancer service port before and after its source ranges change, and without them. */
+  static Models.Svc firewalled(String... ranges) {
+    Models.Svc s = tcp("shop/front:https", "10.96.1.1", 443).loadBalancerIp("192.168.60.10").ready("10.244.1.2", 8443, "node-1");
+    for (String r : ranges) s.sourceRange(r);
+    return s;
+  }
+
+  static List<Endpoint> eps(Models.Svc s) {
+    return of(s).endpointsOf(s.id());
+  }
+
+  @Test
+  void goldenSourceRangesUpdate() {
+    Models.Svc other = tcp("default/web:http", "10.96.0.10", 80).ready("10.244.1.3", 80, "node-1");
+    NftRules.Plan first = NftRules.full(of(firewalled("203.0.113.0/24", "10.0.0.0/8"), other), NODE);
+    NftRules.Plan changed = NftRules.update(first.next(), of(firewalled("203.0.113.0/24", "192.168.50.0/24"), other), NODE);
+    assertFalse(changed.full());
+    assertEquals(1, changed.script().services());
+    // only elements: the changed range out, the new one (and, as it holds the node's address, the LB IP itself) in
+    GOLDEN.check("update-source-ranges.nft", changed.script().text());
+    NftRules.Plan opened = NftRules.update(changed.next(), of(firewalled(), other), NODE);
+    String text = opened.script().text();
+    assertTrue(text.contains("delete element ip weft_proxy firewall-ips { 192.168.60.10 . tcp . 443 }\n"), text);
+    assertTrue(text.contains("delete element ip weft_proxy firewall-allowed { 192.168.60.10 . tcp . 443 . 203.0.113.0/24, "
+        + "192.168.60.10 . tcp . 443 . 192.168.50.0/24, 192.168.60.10 . tcp . 443 . 192.168.60.10/32 }\n"), text);
+    assertFalse(text.contains("add element ip weft_proxy firewall") || text.contains("service-ips"), "nothing else changes: " + text);
+    assertEquals(NftRules.full(of(firewalled(), other), NODE).next().digest(), opened.next().digest());
+  }
+
+  @Test
+  void sourceRangesAreElementsOfFirewalledLoadBalancerIpsOnly() {
+    // no other golden model has ranges: not one firewall element, the rule in the fixed part only
+    for (var e : GoldenModels.all().entrySet()) {
+      if (e.getKey().equals("lb-source-ranges")) continue;
+      String text = NftRules.full(e.getValue(), NODE).script().text();
+      assertFalse(text.contains("element ip weft_proxy firewall-"), e.getKey());
+    }
+    ServiceRules with = NftRenderer.render(firewalled("10.0.0.0/8").build(), eps(firewalled()), NODE, true);
+    ServiceRules without = NftRenderer.render(firewalled().build(), eps(firewalled()), NODE, true);
+    assertEquals(without.chains(), with.chains(), "no chain of its own");
+    List<ServiceRules.Element> extra = new java.util.ArrayList<>(with.elements());
+    extra.removeAll(without.elements());
+    assertEquals(List.of(new ServiceRules.Element(NftRenderer.FIREWALL_IPS, "192.168.60.10 . tcp . 443", null),
+        new ServiceRules.Element(NftRenderer.FIREWALL_ALLOWED, "192.168.60.10 . tcp . 443 . 10.0.0.0/8", null)), extra);
+    // ranges but no LoadBalancer IP (a NodePort service): the same rules as without
+    Models.Svc np = tcp("shop/np:", "10.96.1.4", 80).nodePort(31081).sourceRange("10.0.0.0/8").ready("10.244.1.4", 80, "node-1");
+    Models.Svc npOpen = tcp("shop/np:", "10.96.1.4", 80).nodePort(31081).ready("10.244.1.4", 80, "node-1");
+    assertEquals(NftRenderer.render(npOpen.build(), eps(npOpen), NODE, true), NftRenderer.render(np.build(), eps(np), NODE, true));
+  }
+
+  @Test
+  void allowedSourcesLeaveNestedRangesOut() {
+    NodeContext node = NODE; // 192.168.50.1 and 172.20.0.1
+    var lb = List.of(Models.addr("192.168.60.10"));
+    assertEquals(List.of(IpPrefix.parse("10.0.0.0/8"), IpPrefix.parse("203.0.113.0/24")),
+        NftRenderer.allowedSources(firewalled("10.1.0.0/16", "10.0.0.0/8", "203.0.113.0/24", "10.1.2.0/24").build(), lb, node));
+    assertEquals(List.of(IpPrefix.parse("0.0.0.0/0")), NftRenderer.allowedSources(firewalled("192.168.50.0/24", "0.0.0.0/0").build(), lb, node),
+        "the LB IP as a source is inside 0.0.0.0/0 too");
+    assertEquals(List.of(IpPrefix.parse("172.20.0.1/32"), IpPrefix.parse("192.168.60.10/32")),
+        NftRenderer.allowedSources(firewalled("172.20.0.1/32").build(), lb, node), "a range holding a node address: the LB IP too");
+  }
+
   @Test
   void unchangedModelWritesNothing() {
     NftRules.Plan first = NftRules.full(before(), NODE);
