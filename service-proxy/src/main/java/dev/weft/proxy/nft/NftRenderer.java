@@ -275,7 +275,8 @@ public final class NftRenderer {
    * The IPv4 sources a firewalled LoadBalancer IP accepts: its source ranges and, when one of them
    * holds a node address, the LoadBalancer IPs themselves (the node reaching an LB IP it has as a
    * local address; {@link ServicePort#allowsNode}). Without ranges nested in others: the kernel
-   * refuses overlapping intervals in a concatenated set, and a nested range adds nothing.
+   * refuses an interval inside one a concatenated set already holds ("File exists"), and a nested
+   * range adds nothing.
    */
   static List<IpPrefix> allowedSources(ServicePort svc, List<InetAddress> lbIps, NodeContext node) {
     List<IpPrefix> all = new ArrayList<>();
