@@ -651,6 +651,46 @@ class ServiceScenariosTest {
     assertAllAnswered("cl-2 -> web after the restart", ServiceProbes.http(ns("cl-2"), clusterIps.get("web"), 80, 6, T));
   }
 
+  // ------------------------------------------------------------------------------------ 13. loadBalancerSourceRanges
+
+  @Test
+  @Order(13)
+  void loadBalancerSourceRangesKeepOthersOffTheIngressIpOnly() {
+    String lbIp = ingressIps.get("web-lb");
+    int np = NP_LB;
+    String webLb = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web-lb}
+        spec:
+          type: LoadBalancer
+          externalIPs: [%s]
+          selector: {app: web}
+          ports: [{port: 80, nodePort: %d}]
+        """.formatted(EXTERNAL_IP, np);
+    String node = extRoute(lbIp).replaceAll(".*via (\\S+).*", "$1").strip();
+    // only a range ext is not in: its packets to the ingress IP are dropped (no answer, no reset) ...
+    var r = weftResult(webLb + "  loadBalancerSourceRanges: [192.0.2.0/24]\n", "apply", "-f", "-");
+    assertEquals(0, r.exit(), "weft apply: " + r.err());
+    long t0 = LabProbes.nowMillis();
+    awaitTrue(Duration.ofSeconds(10), "ext -> " + lbIp + " dropped", () -> ServiceProbes.http(paths.extNs(), lbIp, 80, 300).outcome() == Outcome.TIMEOUT);
+    measured.put("source ranges applied -> ingress IP closed to ext", (LabProbes.nowMillis() - t0) + " ms");
+    for (Reply x : ServiceProbes.http(paths.extNs(), lbIp, 80, 3, 500))
+      assertEquals(Outcome.TIMEOUT, x.outcome(), "ext is outside the source ranges: dropped, not answered or refused: " + x);
+    // ... while the same Service's NodePort (on the node the ingress route points at) and externalIP still answer ext
+    assertAllAnswered("ext -> " + node + ":" + np + " (NodePort, not filtered)", ServiceProbes.http(paths.extNs(), node, np, 4, T));
+    assertAllAnswered("ext -> externalIP " + EXTERNAL_IP + " (not filtered)", ServiceProbes.http(paths.extNs(), EXTERNAL_IP, 80, 4, T));
+    // a range holding ext's address opens the ingress IP to it, with its address kept up to the proxy's check
+    r = weftResult(webLb + "  loadBalancerSourceRanges: [" + EXT_IP + "/32]\n", "apply", "-f", "-");
+    assertEquals(0, r.exit(), "weft apply: " + r.err());
+    awaitTrue(Duration.ofSeconds(10), "ext -> " + lbIp + " answered again", () -> ServiceProbes.http(paths.extNs(), lbIp, 80, 300).answered());
+    assertAllAnswered("ext (in " + EXT_IP + "/32) -> " + lbIp, ServiceProbes.http(paths.extNs(), lbIp, 80, 6, T));
+    // no ranges: open to all, as before
+    r = weftResult(webLb, "apply", "-f", "-");
+    assertEquals(0, r.exit(), "weft apply: " + r.err());
+    awaitTrue(Duration.ofSeconds(10), "ext -> " + lbIp + " with no source ranges", () -> ServiceProbes.http(paths.extNs(), lbIp, 80, 300).answered());
+  }
+
   // ------------------------------------------------------------------------------------ helpers
 
   private String ns(String pod) {

@@ -145,11 +145,33 @@ public final class ServiceValidator {
       if (lbIp != null && !lbIp.isEmpty() && (ranges.loadBalancerPool() == null || !ranges.loadBalancerPool().contains(lbIp)))
         errs.add("spec.loadBalancerIP: Invalid value: \"" + lbIp + "\": not in the load-balancer pool "
             + (ranges.loadBalancerPool() == null ? "(none configured)" : ranges.loadBalancerPool().text()));
+      List<String> sourceRanges = s.getLoadBalancerSourceRanges() == null ? List.of() : s.getLoadBalancerSourceRanges();
+      for (int i = 0; i < sourceRanges.size(); i++)
+        if (!isCidr(sourceRanges.get(i)))
+          errs.add("spec.loadBalancerSourceRanges[" + i + "]: Invalid value: \"" + sourceRanges.get(i)
+              + "\": must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24");
     } else {
+      if (s.getLoadBalancerSourceRanges() != null && !s.getLoadBalancerSourceRanges().isEmpty())
+        errs.add("spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'");
       if (s.getAllocateLoadBalancerNodePorts() != null) errs.add("spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'");
       if (s.getLoadBalancerIP() != null && !s.getLoadBalancerIP().isEmpty()) errs.add("spec.loadBalancerIP: Forbidden: may only be used when `type` is 'LoadBalancer'");
     }
     if (!errs.isEmpty()) throw rejected(svc, errs);
+  }
+
+  /** An IPv4 or IPv6 CIDR as the apiserver accepts it (host bits may be set); no DNS. */
+  static boolean isCidr(String v) {
+    int slash = v == null ? -1 : v.indexOf('/');
+    if (slash <= 0) return false;
+    String addr = v.substring(0, slash).strip(), len = v.substring(slash + 1).strip();
+    if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(c -> c >= '0' && c <= '9')) return false;
+    int bits = Integer.parseInt(len);
+    if (Ipv4Range.tryParse(addr) != null) return bits <= 32;
+    try {
+      return addr.contains(":") && java.net.InetAddress.ofLiteral(addr) instanceof java.net.Inet6Address && bits <= 128;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static ServiceRejectedException rejected(Service svc, List<String> errs) {

@@ -75,4 +75,33 @@ class ManifestReaderTest {
         "spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set for externally-accessible services"))
       assertEquals(true, m.contains(part), m);
   }
+
+  @Test
+  void loadBalancerSourceRangesAreCidrsOnLoadBalancers() {
+    ServiceRanges r = ServiceRanges.defaults();
+    var lb = ManifestReader.services("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: lb, namespace: default}
+        spec:
+          type: LoadBalancer
+          loadBalancerSourceRanges: [192.0.2.0/24, 10.1.2.3/8, "2001:db8::/32", banana, 10.0.0.0/33, 10.0.0.0]
+          ports: [{port: 80}]
+        """, "f").getFirst();
+    String m = assertThrows(ServiceRejectedException.class, () -> ServiceValidator.validateAndDefault(lb, r)).getMessage();
+    for (String part : List.of("spec.loadBalancerSourceRanges[3]: Invalid value: \"banana\"", "spec.loadBalancerSourceRanges[4]: Invalid value: \"10.0.0.0/33\"",
+        "spec.loadBalancerSourceRanges[5]: Invalid value: \"10.0.0.0\""))
+      assertEquals(true, m.contains(part), m);
+    for (String ok : List.of("[0]", "[1]", "[2]")) assertEquals(false, m.contains("loadBalancerSourceRanges" + ok), m);
+    var cip = ManifestReader.services("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: cip, namespace: default}
+        spec:
+          loadBalancerSourceRanges: [192.0.2.0/24]
+          ports: [{port: 80}]
+        """, "f").getFirst();
+    assertEquals(true, assertThrows(ServiceRejectedException.class, () -> ServiceValidator.validateAndDefault(cip, r)).getMessage()
+        .contains("spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'"));
+  }
 }
