@@ -76,6 +76,18 @@ class ServiceScenariosTest {
   /** Requests that should be answered: an answer in the lab takes a few ms. */
   private static final int T = 1000;
 
+  /** A LoadBalancer Service with an externalIP; the source-range scenario re-applies it with ranges. */
+  private static final String WEB_LB = """
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web-lb}
+      spec:
+        type: LoadBalancer
+        externalIPs: [%s]
+        selector: {app: web}
+        ports: [{port: 80, nodePort: %d}]
+      """.formatted(EXTERNAL_IP, NP_LB);
+
   private static final String MANIFESTS = """
       apiVersion: v1
       kind: Service
@@ -94,14 +106,7 @@ class ServiceScenariosTest {
         selector: {app: web}
         ports: [{port: 80, nodePort: %d}]
       ---
-      apiVersion: v1
-      kind: Service
-      metadata: {name: web-lb}
-      spec:
-        type: LoadBalancer
-        externalIPs: [%s]
-        selector: {app: web}
-        ports: [{port: 80, nodePort: %d}]
+      %s
       ---
       apiVersion: v1
       kind: Service
@@ -166,7 +171,7 @@ class ServiceScenariosTest {
       spec:
         selector: {app: scale}
         ports: [{port: 80}]
-      """.formatted(NP_WEB, EXTERNAL_IP, NP_LB, HC_LOC, NP_LOC, NP_EMPTY);
+      """.formatted(NP_WEB, WEB_LB, HC_LOC, NP_LOC, NP_EMPTY);
 
   /** Ready endpoints each service's slice must show before the scenarios start (per port). */
   private static final Map<String, Integer> READY = Map.ofEntries(Map.entry("web", 4), Map.entry("web-np", 4),
@@ -658,16 +663,7 @@ class ServiceScenariosTest {
   void loadBalancerSourceRangesKeepOthersOffTheIngressIpOnly() {
     String lbIp = ingressIps.get("web-lb");
     int np = NP_LB;
-    String webLb = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: web-lb}
-        spec:
-          type: LoadBalancer
-          externalIPs: [%s]
-          selector: {app: web}
-          ports: [{port: 80, nodePort: %d}]
-        """.formatted(EXTERNAL_IP, np);
+    String webLb = WEB_LB;
     String node = extRoute(lbIp).replaceAll(".*via (\\S+).*", "$1").strip();
     // only a range ext is not in: its packets to the ingress IP are dropped (no answer, no reset) ...
     var r = weftResult(webLb + "  loadBalancerSourceRanges: [192.0.2.0/24]\n", "apply", "-f", "-");
