@@ -15,8 +15,8 @@ final class NftHostPortRules extends NftRules implements HostPortRules {
 
   @Override
   public void add(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
-    String script = NftScript.addHostPorts(id, mappings, podAddresses);
-    if (!script.contains(" element ")) return; // no mapping applies to any pod address
+    String elements = NftScript.hostPortElements(id, mappings, podAddresses);
+    if (elements.isEmpty()) return; // no mapping applies to any pod address
     Set<Integer> udp4 = new TreeSet<>(), udp6 = new TreeSet<>();
     List<String> keys = new ArrayList<>(); // "set key", to name the owner of a conflicting hostPort
     boolean v4 = false;
@@ -30,7 +30,7 @@ final class NftHostPortRules extends NftRules implements HostPortRules {
       }
     }
     try {
-      apply(script);
+      applyWithSkeleton(elements);
     } catch (NatException e) {
       throw e.stderr().contains("File exists") ? conflict(e, keys) : e;
     }

@@ -12,6 +12,6 @@ final class NftMasqueradeRules extends NftRules implements MasqueradeRules {
   @Override
   public void add(AttachmentId id, List<IpPrefix> podAddresses) {
     if (podAddresses.isEmpty()) return;
-    apply(NftScript.addMasquerade(id, podAddresses));
+    applyWithSkeleton(NftScript.masqueradeElements(id, podAddresses));
   }
 }

@@ -1,10 +1,15 @@
 package dev.weft.nat;
 
 import dev.weft.nat.NftScript.Element;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
@@ -33,6 +38,48 @@ abstract class NftRules {
     List<Element> mine = new ArrayList<>();
     for (Element e : NftElements.parse(r.out())) if (e.set().startsWith(setPrefix)) mine.add(e);
     return mine;
+  }
+
+  /** When this process last applied the skeleton, per network namespace ({@link #netnsKey}): nanoTime. */
+  private static final Map<String, Long> SKELETON_APPLIED = new ConcurrentHashMap<>();
+  /** How long the skeleton applied by this process counts as current (tests shorten it). */
+  static long skeletonRefreshNanos = 10_000_000_000L;
+
+  /**
+   * Applies {@code elements} (element commands only) in one transaction with weft's {@link NftScript#skeleton}
+   * in front, so a missing table, set, chain or fixed rule is put back by the same call. Re-declaring the
+   * chains and re-adding their rules makes the kernel wait for an RCU grace period (~7-10 ms a transaction,
+   * measured with nft 1.0.6 on kernel 6.18), where elements alone take ~0.5 ms: so a process that already
+   * applied the skeleton in this namespace within {@link #skeletonRefreshNanos} (the agent's CNI fast path,
+   * or masquerade then hostPorts in one ADD) applies the elements alone, and the whole script only when that
+   * fails for a missing table or set (ENOENT). A fresh process (a standalone weft-cni call) always applies
+   * the whole script, so each call repairs drift, and the agent's at least once per refresh interval.
+   */
+  void applyWithSkeleton(String elements) {
+    String ns = netnsKey();
+    long now = System.nanoTime();
+    Long last = ns == null ? null : SKELETON_APPLIED.get(ns);
+    if (last != null && now - last < skeletonRefreshNanos) {
+      try {
+        apply(elements);
+        return;
+      } catch (NatException e) {
+        if (!e.stderr().contains("No such file or directory")) throw e;
+        SKELETON_APPLIED.remove(ns); // the table or a set is gone: the whole script below puts it back
+      }
+    }
+    apply(NftScript.skeleton() + elements);
+    if (ns != null) SKELETON_APPLIED.put(ns, now);
+  }
+
+  /** The target network namespace's identity (its nsfs inode), or null when it cannot be read. */
+  private String netnsKey() {
+    try {
+      if (cmd.netns() == null) return Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+      return cmd.netns() + ":" + Files.getAttribute(cmd.netns(), "unix:ino");
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   void apply(String script) {

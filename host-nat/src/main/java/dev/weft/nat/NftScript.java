@@ -55,6 +55,11 @@ final class NftScript {
 
   /** Skeleton plus the attachment's masquerade elements. */
   static String addMasquerade(AttachmentId id, List<IpPrefix> podAddresses) {
+    return skeleton() + masqueradeElements(id, podAddresses);
+  }
+
+  /** The attachment's masquerade elements alone ({@code add element} commands). */
+  static String masqueradeElements(AttachmentId id, List<IpPrefix> podAddresses) {
     String c = quoted(AttachmentComment.encode(id));
     Map<String, List<String>> elems = new LinkedHashMap<>();
     for (IpPrefix a : podAddresses) {
@@ -62,11 +67,16 @@ final class NftScript {
       elems.computeIfAbsent("masq_sources_" + v, k -> new ArrayList<>()).add(IpPrefix.format(a.address()) + " comment " + c);
       elems.computeIfAbsent("masq_exempt_" + v, k -> new ArrayList<>()).add(IpPrefix.format(a.address()) + " . " + a.network() + " comment " + c);
     }
-    return skeleton() + elements("add", elems);
+    return elements("add", elems);
   }
 
   /** Skeleton plus the attachment's hostPort elements: each mapping for each pod address of its family. */
   static String addHostPorts(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
+    return skeleton() + hostPortElements(id, mappings, podAddresses);
+  }
+
+  /** The attachment's hostPort elements alone; empty when no mapping applies to any pod address. */
+  static String hostPortElements(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
     String c = quoted(AttachmentComment.encode(id));
     Map<String, List<String>> elems = new LinkedHashMap<>();
     for (IpPrefix a : firstOfEachFamily(podAddresses)) {
@@ -85,7 +95,7 @@ final class NftScript {
       masq.add(a.network() + " . " + pod + " comment " + c);
       if (a.isIpv4()) masq.add("127.0.0.0/8 . " + pod + " comment " + c);
     }
-    return skeleton() + elements("add", elems);
+    return elements("add", elems);
   }
 
   /** hostPorts go to one address per family, the first, as in the reference portmap. */

@@ -64,6 +64,33 @@ class MasqueradeKernelTest {
     assertEquals(Set.of(), masq.list("weftnet"));
   }
 
+  /**
+   * nftables: after this process applied the skeleton, an add sends the elements alone; a table that vanished
+   * meanwhile is put back by the same add (the elements fail with ENOENT, the whole script follows), and rules
+   * flushed behind weft's back are put back by the first add after the refresh interval.
+   */
+  @org.junit.jupiter.api.Test
+  void elementsAloneUntilTheSkeletonIsGoneOrDue() {
+    MasqueradeRules masq = NatBackend.masquerade("nftables", t.hostNetns());
+    masq.add(POD1, List.of(NatTopology.POD1_4));
+    NatTopology.in(t.host, "nft", "delete", "table", "inet", NftScript.TABLE);
+    masq.add(POD2, List.of(NatTopology.POD2_4));
+    assertEquals("outside 192.168.77.1", strip(tcp(t.pod2, NatTopology.OUT4, 7000)), "table put back: pod2 masqueraded");
+    assertEquals("outside 10.77.0.2", strip(tcp(t.pod1, NatTopology.OUT4, 7000)), "pod1's element went with the old table");
+    NatTopology.in(t.host, "nft", "flush", "chain", "inet", NftScript.TABLE, "postrouting");
+    masq.add(POD1, List.of(NatTopology.POD1_4)); // within the refresh interval: elements alone
+    assertEquals("outside 10.77.0.2", strip(tcp(t.pod1, NatTopology.OUT4, 7000)), "rules flushed, not yet repaired");
+    long refresh = NftRules.skeletonRefreshNanos;
+    try {
+      NftRules.skeletonRefreshNanos = 0;
+      masq.add(POD1, List.of(NatTopology.POD1_4));
+    } finally {
+      NftRules.skeletonRefreshNanos = refresh;
+    }
+    assertEquals("outside 192.168.77.1", strip(tcp(t.pod1, NatTopology.OUT4, 7000)), "the add after the refresh interval put the rules back");
+    assertTrue(NatTopology.in(t.host, "nft", "list", "chain", "inet", NftScript.TABLE, "postrouting").contains("masquerade"));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"nftables", "iptables"})
   void retainOnlyRemovesExactlyTheOthersOfTheNetwork(String backend) {

@@ -62,4 +62,12 @@ class NftScriptTest {
         new Element("hostport_masq_v4", "10.244.1.0/24 . 10.244.1.5", "x"),
         new Element("hostport_masq_v4", "127.0.0.0/8 . 10.244.1.5", null)), e);
   }
+
+  @Test
+  void elementScriptsAreTheAddScriptsWithoutTheSkeleton() {
+    assertEquals(NftScript.skeleton() + NftScript.masqueradeElements(ID, DUAL), NftScript.addMasquerade(ID, DUAL));
+    assertEquals(NftScript.skeleton() + NftScript.hostPortElements(ID, MAPPINGS, DUAL), NftScript.addHostPorts(ID, MAPPINGS, DUAL));
+    for (String line : NftScript.masqueradeElements(ID, DUAL).split("\n")) org.junit.jupiter.api.Assertions.assertTrue(line.startsWith("add element "), line);
+    assertEquals("", NftScript.hostPortElements(ID, List.of(), DUAL));
+  }
 }
