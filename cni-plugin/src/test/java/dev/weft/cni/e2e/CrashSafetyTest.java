@@ -71,7 +71,7 @@ class CrashSafetyTest {
     String rules = Obs.rules(host);
     return "host links " + hostLinks + ", pod links " + Obs.linkNames(pod) + ", files " + net.ipFiles().keySet()
         + ", addresses in rules " + Obs.podAddressesIn(rules, net.prefix, net.gateway)
-        + (rules.contains(cid) ? ", rules name " + cid : "") + (rules.contains("18282") ? ", hostPort rule" : "");
+        + (Obs.namesContainer(rules, cid) ? ", rules name " + cid : "") + (rules.contains("18282") ? ", hostPort rule" : "");
   }
 
   private void assertClean(String pod, String cid, String ctx) {
@@ -88,7 +88,7 @@ class CrashSafetyTest {
     assertEquals(Map.of(), net.ipFiles(), "reservations left " + ctx);
     String rules = Obs.rules(host);
     assertEquals(Set.of(), Obs.podAddressesIn(rules, net.prefix, net.gateway), "pod addresses in rules " + ctx + ":\n" + rules);
-    assertFalse(rules.contains(cid), "rules name " + cid + " " + ctx + ":\n" + rules);
+    assertFalse(Obs.namesContainer(rules, cid), "rules name " + cid + " " + ctx + ":\n" + rules);
     assertFalse(rules.contains("18282"), "hostPort rule left " + ctx + ":\n" + rules);
   }
 

@@ -72,7 +72,7 @@ class DelRobustnessTest {
     assertEquals(Map.of(), net.ipFiles(), "IP released");
     String rules = Obs.rules(host);
     assertFalse(Obs.mentions(rules, ip), "masquerade rule/element for " + ip + " left behind:\n" + rules);
-    assertFalse(rules.contains(cid), "a rule still names " + cid + ":\n" + rules);
+    assertFalse(Obs.namesContainer(rules, cid), "a rule still names " + cid + ":\n" + rules);
     assertEquals(List.of(), net.weftVeths(), "host veth left behind");
   }
 

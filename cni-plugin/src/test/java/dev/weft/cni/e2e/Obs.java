@@ -70,6 +70,15 @@ final class Obs {
   }
 
   /** The whole nat/filter picture: {@code nft list ruleset} plus {@code iptables-save}, comments dropped. */
+  /**
+   * Whether a rule or element in {@code rules} (from {@link #rules}) belongs to container {@code cid}: weft's
+   * comments read {@code net=<network> id=<cid> if=<ifname>}, so the id is matched as a whole, not as a
+   * substring (a random network name like e2e-5887c11 contains "c1").
+   */
+  static boolean namesContainer(String rules, String cid) {
+    return rules.contains("id=" + cid + " ");
+  }
+
   static String rules(String ns) {
     StringBuilder b = new StringBuilder();
     b.append(Lab.must(ns, "nft", "list", "ruleset"));
