@@ -68,7 +68,7 @@ abstract class NftRules {
         SKELETON_APPLIED.remove(ns); // the table or a set is gone: the whole script below puts it back
       }
     }
-    apply(NftScript.skeleton() + elements);
+    apply(NftScript.withSkeleton(elements));
     if (ns != null) SKELETON_APPLIED.put(ns, now);
   }
 

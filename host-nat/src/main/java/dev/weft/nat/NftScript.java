@@ -53,9 +53,9 @@ final class NftScript {
     return s.toString();
   }
 
-  /** Skeleton plus the attachment's masquerade elements. */
-  static String addMasquerade(AttachmentId id, List<IpPrefix> podAddresses) {
-    return skeleton() + masqueradeElements(id, podAddresses);
+  /** The whole script of an add: the skeleton, then {@code elements}, in one transaction. */
+  static String withSkeleton(String elements) {
+    return skeleton() + elements;
   }
 
   /** The attachment's masquerade elements alone ({@code add element} commands). */
@@ -70,12 +70,10 @@ final class NftScript {
     return elements("add", elems);
   }
 
-  /** Skeleton plus the attachment's hostPort elements: each mapping for each pod address of its family. */
-  static String addHostPorts(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
-    return skeleton() + hostPortElements(id, mappings, podAddresses);
-  }
-
-  /** The attachment's hostPort elements alone; empty when no mapping applies to any pod address. */
+  /**
+   * The attachment's hostPort elements alone (each mapping for each pod address of its family); empty when no
+   * mapping applies to any pod address.
+   */
   static String hostPortElements(AttachmentId id, List<PortMapping> mappings, List<IpPrefix> podAddresses) {
     String c = quoted(AttachmentComment.encode(id));
     Map<String, List<String>> elems = new LinkedHashMap<>();

@@ -26,17 +26,17 @@ class NftScriptTest {
 
   @Test
   void masqueradeDualStack() {
-    GOLDEN.check("nft-masquerade-dual.nft", NftScript.addMasquerade(ID, DUAL));
+    GOLDEN.check("nft-masquerade-dual.nft", NftScript.withSkeleton(NftScript.masqueradeElements(ID, DUAL)));
   }
 
   @Test
   void hostPortsDualStack() {
-    GOLDEN.check("nft-hostports-dual.nft", NftScript.addHostPorts(ID, MAPPINGS, DUAL));
+    GOLDEN.check("nft-hostports-dual.nft", NftScript.withSkeleton(NftScript.hostPortElements(ID, MAPPINGS, DUAL)));
   }
 
   @Test
   void hostPortsV4Only() {
-    GOLDEN.check("nft-hostports-v4.nft", NftScript.addHostPorts(ID, MAPPINGS, List.of(IpPrefix.parse("10.244.1.5/24"))));
+    GOLDEN.check("nft-hostports-v4.nft", NftScript.withSkeleton(NftScript.hostPortElements(ID, MAPPINGS, List.of(IpPrefix.parse("10.244.1.5/24")))));
   }
 
   @Test
@@ -65,8 +65,8 @@ class NftScriptTest {
 
   @Test
   void elementScriptsAreTheAddScriptsWithoutTheSkeleton() {
-    assertEquals(NftScript.skeleton() + NftScript.masqueradeElements(ID, DUAL), NftScript.addMasquerade(ID, DUAL));
-    assertEquals(NftScript.skeleton() + NftScript.hostPortElements(ID, MAPPINGS, DUAL), NftScript.addHostPorts(ID, MAPPINGS, DUAL));
+    assertEquals(NftScript.skeleton() + NftScript.masqueradeElements(ID, DUAL), NftScript.withSkeleton(NftScript.masqueradeElements(ID, DUAL)));
+    assertEquals(NftScript.skeleton() + NftScript.hostPortElements(ID, MAPPINGS, DUAL), NftScript.withSkeleton(NftScript.hostPortElements(ID, MAPPINGS, DUAL)));
     for (String line : NftScript.masqueradeElements(ID, DUAL).split("\n")) org.junit.jupiter.api.Assertions.assertTrue(line.startsWith("add element "), line);
     assertEquals("", NftScript.hostPortElements(ID, List.of(), DUAL));
   }

@@ -17,11 +17,6 @@ public final class NodePortAllocator extends RecordAllocator<NodePortAllocation>
     return Integer.parseInt(allocate(owner));
   }
 
-  public boolean claimPort(int port, ServiceRef owner, String field) {
-    requireInRange(port, field);
-    return claim(Integer.toString(port), owner, field);
-  }
-
   /** {@link #take} for a port: {@code want} (checked against the range) or, when null, a free one. */
   public int takePort(Integer want, ServiceRef owner, String field, List<Runnable> undo) {
     if (want != null) requireInRange(want, field);
@@ -31,10 +26,6 @@ public final class NodePortAllocator extends RecordAllocator<NodePortAllocation>
   private void requireInRange(int port, String field) {
     if (!range.contains(port))
       throw new ServiceRejectedException(field + ": Invalid value: " + port + ": provided port is not in the valid range. The range of valid ports is " + range);
-  }
-
-  public boolean releasePort(int port, ServiceRef owner) {
-    return release(Integer.toString(port), owner);
   }
 
   @Override
